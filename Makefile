@@ -1,0 +1,54 @@
+# Vigil — every entry point. `make run` and `make test` install what they need first
+# (rustup components and targets, bpf-linker, Debian packages), idempotently.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+VIGIL := target/release/vigil
+BPF_LINKER_VERSION := 0.13.0
+
+.PHONY: all toolchain build run test unit e2e lint fmt clean
+
+all: build
+
+# --- toolchain -------------------------------------------------------------------------------
+toolchain:
+	@./scripts/toolchain.sh $(BPF_LINKER_VERSION)
+
+# --- build -----------------------------------------------------------------------------------
+build: toolchain
+	$(CARGO) build --release --locked
+
+# --- demo ------------------------------------------------------------------------------------
+# The seed scenario: the demo app runs clean, then its malicious variant opens a reverse shell
+# to a loopback listener and Vigil fails it.
+run: build
+	@echo "== 1/2: the honest build: vigil run -- python3 demo/app.py"
+	$(VIGIL) run -- python3 demo/app.py
+	@echo
+	@echo "== 2/2: the same app with a reverse shell: vigil run -- python3 demo/app.py --attack"
+	@status=0; $(VIGIL) run --findings target/demo-findings.jsonl -- python3 demo/app.py --attack || status=$$?; \
+	if [ $$status -eq 86 ]; then \
+		echo "== caught: vigil exited 86 (finding); JSON Lines in target/demo-findings.jsonl"; \
+	else \
+		echo "== NOT caught: vigil exited $$status, expected 86"; exit 1; \
+	fi
+
+# --- tests -----------------------------------------------------------------------------------
+test: build lint unit e2e
+
+unit:
+	$(CARGO) test --release --locked --workspace --exclude vigil-ebpf --lib --bins
+
+# End-to-end: real eBPF programs in this kernel, real attacks against loopback listeners.
+e2e:
+	$(CARGO) test --release --locked -p vigil --test e2e
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,101 @@
+//! Builds what the `vigil` binary embeds: the eBPF object (via aya-build, on the installed
+//! toolchain with `-Z build-std=core`) and the default signature set (wasm32-wasip2
+//! components). The product is then one self-contained binary.
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{bail, Context, Result};
+
+/// Signature crates embedded as the default set.
+const DEFAULT_SIGNATURES: &[&str] = &["vigil-sig-stdio-over-socket"];
+
+fn main() -> Result<()> {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
+    let workspace = manifest_dir
+        .parent()
+        .context("workspace root")?
+        .to_path_buf();
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+
+    build_ebpf(&workspace)?;
+    build_signatures(&workspace, &out_dir)?;
+    Ok(())
+}
+
+fn build_ebpf(workspace: &Path) -> Result<()> {
+    // The eBPF target needs unstable `-Z build-std`; RUSTC_BOOTSTRAP lets the stable toolchain
+    // (the only one we can rely on) accept it.
+    // SAFETY: build scripts are single-threaded at this point.
+    env::set_var("RUSTC_BOOTSTRAP", "1");
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| "stable".into());
+    let root_dir = workspace.join("host-ebpf/programs");
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("host-ebpf/common").display()
+    );
+    aya_build::build_ebpf(
+        [aya_build::Package {
+            name: "vigil-ebpf",
+            root_dir: root_dir.to_str().context("non-UTF-8 path")?,
+            ..Default::default()
+        }],
+        aya_build::Toolchain::Custom(&toolchain),
+    )
+    .context("building the eBPF programs (is bpf-linker installed? `make build` installs it)")
+}
+
+fn build_signatures(workspace: &Path, out_dir: &Path) -> Result<()> {
+    for dir in ["signatures-wasm", "sdk", "wit"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
+    }
+    let target_dir = workspace.join("target/wasm");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace)
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for name in DEFAULT_SIGNATURES {
+        cmd.args(["-p", name]);
+    }
+    // Do not let the outer build's compiler wrappers and flags leak into the Wasm build.
+    for key in [
+        "RUSTC",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_BOOTSTRAP",
+    ] {
+        cmd.env_remove(key);
+    }
+    let status = cmd.status().context("running cargo for the signatures")?;
+    if !status.success() {
+        bail!(
+            "building the default signatures for wasm32-wasip2 failed ({status}); \
+             is the target installed? `make build` installs it"
+        );
+    }
+
+    let mut embedded = String::from("&[\n");
+    for name in DEFAULT_SIGNATURES {
+        let file = format!("{}.wasm", name.replace('-', "_"));
+        let built = target_dir.join("wasm32-wasip2/release").join(&file);
+        let dst = out_dir.join(&file);
+        std::fs::copy(&built, &dst)
+            .with_context(|| format!("copying {} to {}", built.display(), dst.display()))?;
+        embedded.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?}).as_slice()),\n",
+            dst.display().to_string()
+        ));
+    }
+    embedded.push_str("]\n");
+    std::fs::write(out_dir.join("default_signatures.rs"), embedded)?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Command-line interface (clap).
+
+use std::{ffi::OsString, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit_status;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Runtime threat detection for CI/CD pipelines"
+)]
+#[command(after_help = exit_status::HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Watch CMD and all its descendants; fail when a signature finds an attack.
+    #[command(after_help = exit_status::HELP)]
+    Run(RunArgs),
+    /// List or inspect signatures.
+    Signatures(SignaturesArgs),
+    /// Internal: wait until Vigil has armed capture, then exec the command.
+    #[command(hide = true)]
+    Hold(HoldArgs),
+}
+
+/// Where signatures come from; shared by every command that loads them.
+#[derive(Args, Debug, Clone)]
+pub struct SignatureSource {
+    /// Load every `*.wasm` component in DIR (repeatable). A bad file is an error.
+    #[arg(long = "signatures", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Do not load the default signatures embedded in vigil.
+    #[arg(long)]
+    pub no_default_signatures: bool,
+    /// Memory cap per signature, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub signature_memory_mib: u64,
+    /// Time limit per signature call, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub signature_deadline_ms: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub signatures: SignatureSource,
+    /// Also write findings as JSON Lines to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub findings: Option<PathBuf>,
+    /// Fail (exit 86) when a finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Medium)]
+    pub fail_on: Severity,
+    /// Keep the command's status when Vigil was degraded (lost events, disabled signatures).
+    #[arg(long)]
+    pub allow_degraded: bool,
+    /// Ring buffer size in KiB (a power of two, at least the page size).
+    #[arg(long, value_name = "KIB", default_value_t = 4096)]
+    pub ring_kib: u32,
+    /// The command to watch, and its arguments.
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct SignaturesArgs {
+    #[command(subcommand)]
+    pub command: SignaturesCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SignaturesCommand {
+    /// List the signatures that would be loaded.
+    List(SignatureSource),
+}
+
+#[derive(Args, Debug)]
+pub struct HoldArgs {
+    /// Read end of the release pipe.
+    #[arg(long)]
+    pub fd: i32,
+    #[arg(required = true, last = true)]
+    pub command: Vec<OsString>,
+}
+
+/// Finding severities, ordered.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Decoding of ring-buffer records (the `#[repr(C)]` wire types) into owned Rust values.
+//! Every read is bounds-checked: a short or unknown record is an error, never a panic.
+
+use std::{mem::size_of, net::IpAddr};
+
+use vigil_ebpf_common as wire;
+
+use crate::event::{Family, SockAddr};
+
+/// A decoded kernel record, before enrichment.
+#[derive(Clone, Debug)]
+pub enum Record {
+    Exec {
+        header: wire::Header,
+        filename: String,
+        argv: Vec<String>,
+        truncated: bool,
+    },
+    ExecResult {
+        header: wire::Header,
+        ret: i64,
+    },
+    Fork {
+        header: wire::Header,
+        child_tid: u32,
+    },
+    Exit {
+        header: wire::Header,
+        code: Option<i32>,
+    },
+    Socket {
+        header: wire::Header,
+        family: u32,
+        socket_type: u32,
+        protocol: u32,
+        ret: i64,
+    },
+    Connect {
+        header: wire::Header,
+        fd: i32,
+        address: SockAddr,
+        family: Family,
+        ret: i64,
+    },
+    Dup {
+        header: wire::Header,
+        old_fd: i32,
+        /// Requested new fd (dup2/dup3), or `None` for dup().
+        new_fd: Option<i32>,
+        flags: u64,
+        ret: i64,
+    },
+    Close {
+        header: wire::Header,
+        fd: i32,
+        ret: i64,
+    },
+}
+
+impl Record {
+    pub fn header(&self) -> &wire::Header {
+        match self {
+            Record::Exec { header, .. }
+            | Record::ExecResult { header, .. }
+            | Record::Fork { header, .. }
+            | Record::Exit { header, .. }
+            | Record::Socket { header, .. }
+            | Record::Connect { header, .. }
+            | Record::Dup { header, .. }
+            | Record::Close { header, .. } => header,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    Short { kind: u32, need: usize, got: usize },
+    UnknownKind(u32),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Short { kind, need, got } => {
+                write!(f, "record of kind {kind} is {got} bytes, expected {need}")
+            }
+            DecodeError::UnknownKind(k) => write!(f, "unknown record kind {k}"),
+        }
+    }
+}
+
+fn read<T: Copy>(bytes: &[u8], kind: u32) -> Result<T, DecodeError> {
+    if bytes.len() < size_of::<T>() {
+        return Err(DecodeError::Short {
+            kind,
+            need: size_of::<T>(),
+            got: bytes.len(),
+        });
+    }
+    // SAFETY: length checked above; the wire types are plain C structs valid for any bits.
+    Ok(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}
+
+/// Text up to the first NUL.
+pub fn c_str(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
+    let header: wire::Header = read(bytes, 0)?;
+    let kind = header.kind;
+    let Some(ek) = wire::EventKind::from_u32(kind) else {
+        return Err(DecodeError::UnknownKind(kind));
+    };
+    use wire::EventKind as K;
+    Ok(match ek {
+        K::Exec => {
+            let ev: wire::ExecEvent = read(bytes, kind)?;
+            let len = (ev.argv_len as usize).min(ev.argv.len());
+            let mut argv: Vec<String> = ev.argv[..len]
+                .split(|&b| b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            // The packed area ends with a NUL, which leaves one empty trailing piece.
+            if argv.last().is_some_and(String::is_empty) {
+                argv.pop();
+            }
+            argv.truncate(ev.argc as usize);
+            Record::Exec {
+                header,
+                filename: c_str(&ev.filename),
+                argv,
+                truncated: ev.flags & wire::EXEC_FLAG_ARGV_TRUNCATED != 0,
+            }
+        }
+        K::Fork => {
+            let ev: wire::ForkEvent = read(bytes, kind)?;
+            Record::Fork {
+                header,
+                child_tid: ev.child_tid,
+            }
+        }
+        K::Exit => {
+            let ev: wire::ExitEvent = read(bytes, kind)?;
+            Record::Exit {
+                header,
+                code: (ev.flags & wire::EXIT_FLAG_HAS_CODE != 0).then_some(ev.code),
+            }
+        }
+        K::Connect => {
+            let ev: wire::ConnectEvent = read(bytes, kind)?;
+            let copied = (ev.addr_copied as usize).min(ev.addr.len());
+            let (family, address) = sockaddr(&ev.addr[..copied]);
+            Record::Connect {
+                header,
+                fd: ev.fd as i32,
+                address,
+                family,
+                ret: ev.ret,
+            }
+        }
+        K::ExecResult | K::Socket | K::Dup | K::Dup2 | K::Dup3 | K::Close => {
+            let ev: wire::SyscallEvent = read(bytes, kind)?;
+            let a = ev.args;
+            match ek {
+                K::ExecResult => Record::ExecResult {
+                    header,
+                    ret: ev.ret,
+                },
+                K::Socket => Record::Socket {
+                    header,
+                    family: a[0] as u32,
+                    socket_type: a[1] as u32,
+                    protocol: a[2] as u32,
+                    ret: ev.ret,
+                },
+                K::Dup => Record::Dup {
+                    header,
+                    old_fd: a[0] as i32,
+                    new_fd: None,
+                    flags: 0,
+                    ret: ev.ret,
+                },
+                K::Dup2 | K::Dup3 => Record::Dup {
+                    header,
+                    old_fd: a[0] as i32,
+                    new_fd: Some(a[1] as i32),
+                    flags: if ek == K::Dup3 { a[2] } else { 0 },
+                    ret: ev.ret,
+                },
+                _ => Record::Close {
+                    header,
+                    fd: a[0] as i32,
+                    ret: ev.ret,
+                },
+            }
+        }
+    })
+}
+
+/// Decodes a `struct sockaddr` as user space passed it.
+pub fn sockaddr(bytes: &[u8]) -> (Family, SockAddr) {
+    if bytes.len() < 2 {
+        return (Family::Other(0), SockAddr::Unknown);
+    }
+    let af = u16::from_ne_bytes([bytes[0], bytes[1]]) as u32;
+    let family = Family::from_raw(af);
+    let addr = match family {
+        Family::Inet if bytes.len() >= 8 => SockAddr::Inet {
+            port: u16::from_be_bytes([bytes[2], bytes[3]]),
+            ip: IpAddr::from([bytes[4], bytes[5], bytes[6], bytes[7]]),
+        },
+        Family::Inet6 if bytes.len() >= 24 => {
+            let mut ip = [0u8; 16];
+            ip.copy_from_slice(&bytes[8..24]);
+            SockAddr::Inet {
+                port: u16::from_be_bytes([bytes[2], bytes[3]]),
+                ip: IpAddr::from(ip),
+            }
+        }
+        Family::Unix => {
+            let path = &bytes[2..];
+            // Abstract sockets start with a NUL; show them with a leading '@'.
+            if path.first() == Some(&0) {
+                SockAddr::Unix {
+                    path: format!("@{}", c_str(&path[1..])),
+                }
+            } else {
+                SockAddr::Unix { path: c_str(path) }
+            }
+        }
+        _ => SockAddr::Unknown,
+    };
+    (family, addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(kind: wire::EventKind) -> wire::Header {
+        wire::Header {
+            kind: kind as u32,
+            pid: 7,
+            tid: 8,
+            uid: 0,
+            gid: 0,
+            _pad: 0,
+            ts_ns: 1,
+            comm: *b"python3\0\0\0\0\0\0\0\0\0",
+        }
+    }
+
+    fn bytes_of<T>(v: &T) -> &[u8] {
+        // SAFETY: test-only view of a plain C struct.
+        unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
+    }
+
+    #[test]
+    fn exec_argv_is_split_and_bounded() {
+        let mut ev = wire::ExecEvent {
+            header: header(wire::EventKind::Exec),
+            filename: [0; wire::PATH_LEN],
+            argv: [0; wire::ARGV_LEN],
+            argv_len: 0,
+            argc: 3,
+            flags: wire::EXEC_FLAG_ARGV_TRUNCATED,
+            _pad: 0,
+        };
+        ev.filename[..9].copy_from_slice(b"/bin/sh\0\0");
+        let packed = b"sh\0-c\0echo hi\0";
+        ev.argv[..packed.len()].copy_from_slice(packed);
+        ev.argv_len = packed.len() as u32;
+        match decode(bytes_of(&ev)).unwrap() {
+            Record::Exec {
+                filename,
+                argv,
+                truncated,
+                ..
+            } => {
+                assert_eq!(filename, "/bin/sh");
+                assert_eq!(argv, ["sh", "-c", "echo hi"]);
+                assert!(truncated);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn short_and_unknown_records_are_errors() {
+        let h = header(wire::EventKind::Connect);
+        assert!(matches!(
+            decode(bytes_of(&h)),
+            Err(DecodeError::Short { kind: 6, .. })
+        ));
+        assert!(decode(&[1, 2, 3]).is_err());
+        let mut h = header(wire::EventKind::Exec);
+        h.kind = 999;
+        assert_eq!(
+            decode(bytes_of(&h)).unwrap_err(),
+            DecodeError::UnknownKind(999)
+        );
+    }
+
+    #[test]
+    fn sockaddrs_decode() {
+        let mut v4 = [0u8; 16];
+        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&4444u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[127, 0, 0, 1]);
+        assert_eq!(
+            sockaddr(&v4),
+            (
+                Family::Inet,
+                SockAddr::Inet {
+                    ip: "127.0.0.1".parse().unwrap(),
+                    port: 4444
+                }
+            )
+        );
+        let mut v6 = [0u8; 28];
+        v6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
+        v6[2..4].copy_from_slice(&80u16.to_be_bytes());
+        v6[23] = 1;
+        assert_eq!(sockaddr(&v6).1.to_string(), "[::1]:80");
+        let mut un = [0u8; 20];
+        un[..2].copy_from_slice(&(libc::AF_UNIX as u16).to_ne_bytes());
+        un[2..9].copy_from_slice(b"/run/s\0");
+        assert_eq!(sockaddr(&un).1.to_string(), "unix:/run/s");
+        assert_eq!(sockaddr(&[1]), (Family::Other(0), SockAddr::Unknown));
+    }
+}

@@ -1,0 +1,55 @@
+//! `vigil`: runtime threat detection for CI/CD pipelines.
+//!
+//! One event's path: `capture` (eBPF programs, ring buffer) → `decode` (wire records) →
+//! `tracker` (process tree, fd tables: enrichment) → `dispatcher` (signatures in `sandbox`) →
+//! `report` (stderr, JSON Lines) → `exit_status`.
+
+mod capture;
+mod cli;
+mod decode;
+mod dispatcher;
+mod event;
+mod exit_status;
+mod hold;
+mod procfs;
+mod report;
+mod run;
+mod sandbox;
+mod signatures;
+mod tracker;
+
+use clap::Parser;
+
+fn main() {
+    // A bug in Vigil must fail closed with its documented status, never pass for a clean build.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        eprintln!("vigil: internal error; failing closed");
+        std::process::exit(exit_status::VIGIL_ERROR);
+    }));
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        // Runs before logging is set up: it must stay invisible to the watched command.
+        cli::Command::Hold(args) => hold::exec_when_released(args),
+        command => {
+            init_logging();
+            match command {
+                cli::Command::Run(args) => run::run(args),
+                cli::Command::Signatures(args) => signatures::command(args),
+                cli::Command::Hold(_) => unreachable!(),
+            }
+        }
+    };
+    std::process::exit(code);
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("vigil=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

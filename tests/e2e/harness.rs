@@ -1,0 +1,159 @@
+//! Shared helpers: privileges, running vigil, loopback listeners, fixtures, findings.
+
+use std::{
+    io::{Read, Write},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+    thread::JoinHandle,
+    time::Duration,
+};
+
+use serde_json::Value;
+
+pub const EXIT_FINDING: i32 = 86;
+pub const EXIT_VIGIL_ERROR: i32 = 87;
+
+/// True when kernel tests can run. Under CI, not being root is a test failure.
+pub fn privileged() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but the end-to-end tests are not running as root: they must run");
+        }
+        eprintln!("SKIPPED: end-to-end eBPF tests need root (run `sudo make test`)");
+    }
+    root
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn demo(file: &str) -> String {
+    workspace().join("demo").join(file).display().to_string()
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = workspace()
+        .join("target/e2e")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub findings: Vec<Value>,
+}
+
+/// `vigil run [vigil_args] --findings F -- cmd...`
+pub fn vigil_run(name: &str, vigil_args: &[&str], cmd: &[&str]) -> Run {
+    let dir = scratch(name);
+    let findings = dir.join("findings.jsonl");
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("run")
+        .args(vigil_args)
+        .arg("--findings")
+        .arg(&findings)
+        .arg("--")
+        .args(cmd)
+        .output()
+        .expect("running vigil");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        findings: std::fs::read_to_string(&findings)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each findings line is JSON"))
+            .collect(),
+    };
+    eprintln!(
+        "--- vigil {name}: exit {}\n{}\n{}",
+        run.code, run.stdout, run.stderr
+    );
+    run
+}
+
+/// The "attacker": a loopback listener that sends `script` to whoever connects and collects
+/// what comes back until the peer closes (bounded by a timeout).
+pub struct Listener {
+    pub port: u16,
+    handle: JoinHandle<String>,
+}
+
+impl Listener {
+    pub fn start(script: &'static str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            listener.set_nonblocking(false).unwrap();
+            let Ok((mut conn, _)) = listener.accept() else {
+                return String::new();
+            };
+            conn.set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
+            let _ = conn.write_all(script.as_bytes());
+            let mut got = Vec::new();
+            let _ = conn.read_to_end(&mut got);
+            String::from_utf8_lossy(&got).into_owned()
+        });
+        Listener { port, handle }
+    }
+
+    /// What the shell sent back.
+    pub fn transcript(self) -> String {
+        self.handle.join().unwrap()
+    }
+}
+
+/// Builds the Wasm test fixtures once and returns the directory holding `name.wasm`.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(workspace())
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                "vigil-fixture-trap-signature",
+                "--target-dir",
+            ])
+            .arg(workspace().join("target/wasm"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .expect("running cargo for the fixtures");
+        assert!(status.success(), "building the Wasm fixtures failed");
+    });
+    let file = format!("{}.wasm", name.replace('-', "_"));
+    let built = workspace()
+        .join("target/wasm/wasm32-wasip2/release")
+        .join(&file);
+    let dir = workspace().join("target/e2e/fixtures").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&built, dir.join(&file)).unwrap();
+    dir
+}
+
+/// Findings of one signature.
+pub fn by_signature<'a>(findings: &'a [Value], id: &str) -> Vec<&'a Value> {
+    findings
+        .iter()
+        .filter(|f| f["signature"]["id"] == id)
+        .collect()
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `vigil` binary loads its real eBPF programs into this kernel and
+//! watches real processes misbehave against loopback listeners.
+//!
+//! They need root (CAP_BPF/CAP_PERFMON). Outside CI a non-root run skips them with a notice;
+//! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
+
+mod harness;
+mod sandbox;
+mod seed;
