@@ -45,6 +45,40 @@ pub struct SignatureSource {
     /// Time limit per signature call, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub signature_deadline_ms: u64,
+    /// A setting for one signature: `ID:KEY=VALUE` (repeatable; keys the signature declares).
+    #[arg(long = "config", value_name = "ID:KEY=VALUE", value_parser = parse_setting)]
+    pub settings: Vec<Setting>,
+    /// Where compiled signatures are cached [default: $XDG_CACHE_HOME/vigil or ~/.cache/vigil].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile every signature afresh and cache nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// One `--config ID:KEY=VALUE`.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    pub signature: String,
+    pub key: String,
+    pub value: String,
+}
+
+fn parse_setting(s: &str) -> Result<Setting, String> {
+    let (signature, rest) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?}: expected ID:KEY=VALUE"))?;
+    let (key, value) = rest
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected ID:KEY=VALUE"))?;
+    if signature.is_empty() || key.is_empty() {
+        return Err(format!("{s:?}: signature id and key must not be empty"));
+    }
+    Ok(Setting {
+        signature: signature.to_string(),
+        key: key.to_string(),
+        value: value.to_string(),
+    })
 }
 
 #[derive(Args, Debug)]
@@ -78,6 +112,11 @@ pub struct SignaturesArgs {
 pub enum SignaturesCommand {
     /// List the signatures that would be loaded.
     List(SignatureSource),
+    /// Show a component's metadata, imports, interface version and sha256.
+    Inspect {
+        /// The `.wasm` component.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]

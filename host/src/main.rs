@@ -6,6 +6,7 @@
 
 mod capture;
 mod cli;
+mod compile_cache;
 mod decode;
 mod dispatcher;
 mod event;

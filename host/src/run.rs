@@ -22,7 +22,7 @@ use crate::{
     dispatcher::{Dispatcher, Selection},
     exit_status,
     report::Reporter,
-    sandbox::{Runtime, SharedTracker},
+    sandbox::SharedTracker,
     signatures,
     tracker::Tracker,
 };
@@ -51,7 +51,7 @@ struct Stats {
 
 async fn watch(args: RunArgs) -> Result<i32> {
     let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
-    let runtime = Runtime::new()?;
+    let runtime = signatures::runtime(&args.signatures)?;
     let sigs = signatures::load(&runtime, &args.signatures, tracker.clone())?;
     let ids: Vec<&str> = sigs.iter().map(|s| s.metadata.id.as_str()).collect();
     tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));

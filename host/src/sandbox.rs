@@ -19,7 +19,8 @@ use wasmtime::{
 use wasmtime_wasi::{p2::pipe::MemoryOutputPipe, WasiCtx, WasiCtxView, WasiView};
 
 use crate::{
-    cli::Severity,
+    cli::{Setting, Severity},
+    compile_cache::{sha256_hex, CompileCache},
     event::{self, EventData, Kind},
     tracker::{self, Tracker},
 };
@@ -32,11 +33,13 @@ wasmtime::component::bindgen!({
 use vigil::signature::types as wit;
 
 /// Interface versions this Vigil can load (the `vigil:signature` WIT package version).
-pub const SUPPORTED_VERSIONS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0"];
 const DETECTOR_EXPORT: &str = "vigil:signature/detector";
 
-/// Import namespaces a signature may use. WASI interfaces here are backed by an empty context:
-/// they exist so ordinary toolchains' output links, not to grant anything.
+/// Import namespaces a signature may use. The WASI interfaces here are what Rust's and other
+/// toolchains' standard libraries link by default; they are backed by an empty context (no
+/// environment, no arguments, stdout discarded, stderr captured for error reports). Files,
+/// sockets, HTTP and clocks are not on the list: a component importing them is refused.
 const ALLOWED_IMPORTS: &[&str] = &[
     "vigil:signature/host@",
     "vigil:signature/types@",
@@ -47,9 +50,7 @@ const ALLOWED_IMPORTS: &[&str] = &[
     "wasi:cli/stderr@",
     "wasi:cli/terminal-",
     "wasi:io/",
-    "wasi:clocks/",
     "wasi:random/",
-    "wasi:filesystem/",
 ];
 
 /// Consecutive failed calls after which a signature is disabled.
@@ -115,10 +116,18 @@ impl vigil::signature::host::Host for SignatureState {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<SignatureState>,
+    cache: CompileCache,
+}
+
+/// A component compiled and checked, not yet instantiated.
+pub struct Compiled {
+    pub origin: String,
+    pub sha256: String,
+    component: Component,
 }
 
 impl Runtime {
-    pub fn new() -> Result<Self> {
+    pub fn new(cache_dir: Option<&std::path::Path>) -> Result<Self> {
         let mut config = wasmtime::Config::new();
         config
             .wasm_component_model(true)
@@ -143,21 +152,54 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         Signature::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        Ok(Runtime { engine, linker })
+        let cache = CompileCache::new(&engine, cache_dir);
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+        })
     }
 
-    /// Compiles and checks a component; `origin` names it in errors.
-    pub fn load(
-        &self,
-        origin: &str,
-        bytes: &[u8],
-        limits: Limits,
-        tracker: SharedTracker,
-    ) -> Result<LoadedSignature> {
-        let component = Component::new(&self.engine, bytes)
-            .map_err(anyhow::Error::from)
+    /// Compiles (or fetches from the cache) and checks a component; `origin` names it in errors.
+    /// Safe to call from several threads at once.
+    pub fn compile(&self, origin: &str, bytes: &[u8]) -> Result<Compiled> {
+        let sha256 = sha256_hex(bytes);
+        let component = self
+            .cache
+            .component(&self.engine, &sha256, bytes)
             .with_context(|| format!("{origin}: not a valid WebAssembly component"))?;
         check_interface(origin, &self.engine, &component)?;
+        Ok(Compiled {
+            origin: origin.to_string(),
+            sha256,
+            component,
+        })
+    }
+
+    /// The import and export names of a compiled component, for `signatures inspect`.
+    pub fn interface(&self, compiled: &Compiled) -> (Vec<String>, Vec<String>) {
+        let ty = compiled.component.component_type();
+        (
+            ty.imports(&self.engine)
+                .map(|(n, _)| n.to_string())
+                .collect(),
+            ty.exports(&self.engine)
+                .map(|(n, _)| n.to_string())
+                .collect(),
+        )
+    }
+
+    /// Instantiates a compiled signature, reads its metadata and applies the settings among
+    /// `all_settings` that name its id.
+    pub fn load(
+        &self,
+        compiled: Compiled,
+        limits: Limits,
+        all_settings: &[Setting],
+        tracker: SharedTracker,
+    ) -> Result<LoadedSignature> {
+        let origin = compiled.origin.as_str();
+        let component = compiled.component;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -168,6 +210,7 @@ impl Runtime {
             .with_context(|| format!("{origin}: wrong exports"))?;
         let mut sig = LoadedSignature {
             origin: origin.to_string(),
+            sha256: compiled.sha256,
             pre,
             limits,
             tracker,
@@ -176,6 +219,9 @@ impl Runtime {
             failures: 0,
             failed_calls: 0,
             disabled: None,
+            settings: Vec::new(),
+            budget: FindingBudget::new(),
+            suppressed: 0,
         };
         let (mut store, instance) = sig.instantiate()?;
         store.set_epoch_deadline(sig.deadline_ticks());
@@ -185,6 +231,42 @@ impl Runtime {
             .map_err(|e| anyhow!("{origin}: describe() failed: {e:#}"))?;
         sig.metadata = Metadata::from_wit(origin, meta)?;
         store.data_mut().label = sig.metadata.id.clone();
+        let settings: Vec<(String, String)> = all_settings
+            .iter()
+            .filter(|s| s.signature == sig.metadata.id)
+            .map(|s| (s.key.clone(), s.value.clone()))
+            .collect();
+        for (key, _) in &settings {
+            if !sig.metadata.config_keys.iter().any(|k| &k.name == key) {
+                let accepted: Vec<&str> = sig
+                    .metadata
+                    .config_keys
+                    .iter()
+                    .map(|k| k.name.as_str())
+                    .collect();
+                bail!(
+                    "{origin}: signature {} has no setting {key:?} (it accepts: {})",
+                    sig.metadata.id,
+                    if accepted.is_empty() {
+                        "none".to_string()
+                    } else {
+                        accepted.join(", ")
+                    }
+                );
+            }
+        }
+        store.set_epoch_deadline(sig.deadline_ticks());
+        instance
+            .vigil_signature_detector()
+            .call_configure(&mut store, &settings)
+            .map_err(|e| anyhow!("{origin}: configure() failed: {e:#}"))?
+            .map_err(|msg| {
+                anyhow!(
+                    "{origin}: signature {} refused its settings: {msg}",
+                    sig.metadata.id
+                )
+            })?;
+        sig.settings = settings;
         sig.instance = Some((store, instance));
         Ok(sig)
     }
@@ -224,8 +306,8 @@ fn check_interface(origin: &str, engine: &Engine, component: &Component) -> Resu
         if !allowed || !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
             bail!(
                 "{origin}: imports {name}, which signatures may not use \
-                 (allowed: Vigil's host interface, and WASI cli/io/clocks/random/filesystem \
-                 with no files, environment or network behind them)"
+                 (allowed: vigil:signature/host, and WASI cli, io and random with nothing \
+                 behind them; no files, sockets, HTTP or clocks)"
             );
         }
     }
@@ -243,6 +325,13 @@ pub struct Metadata {
     pub mitre: Vec<String>,
     pub tags: Vec<String>,
     pub events: Vec<Kind>,
+    pub config_keys: Vec<ConfigKey>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ConfigKey {
+    pub name: String,
+    pub description: String,
 }
 
 impl Metadata {
@@ -256,6 +345,7 @@ impl Metadata {
             mitre: vec![],
             tags: vec![],
             events: vec![],
+            config_keys: vec![],
         }
     }
 
@@ -301,6 +391,14 @@ impl Metadata {
             mitre: m.mitre,
             tags: m.tags,
             events,
+            config_keys: m
+                .config_keys
+                .into_iter()
+                .map(|k| ConfigKey {
+                    name: k.name,
+                    description: k.description,
+                })
+                .collect(),
         })
     }
 }
@@ -312,10 +410,78 @@ pub struct RawFinding {
     pub evidence: Vec<(String, String)>,
 }
 
+const MAX_SUMMARY: usize = 1024;
+const MAX_EVIDENCE: usize = 32;
+const MAX_EVIDENCE_VALUE: usize = 4096;
+
+impl RawFinding {
+    /// Bounds what a signature can put in a report: a hostile one cannot bloat the output.
+    fn bounded(f: wit::Finding) -> Self {
+        let cut = |s: String, n: usize| -> String {
+            if s.len() <= n {
+                s
+            } else {
+                let mut end = n;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{}…", &s[..end])
+            }
+        };
+        RawFinding {
+            summary: cut(f.summary, MAX_SUMMARY),
+            severity: f.severity.map(severity_from_wit),
+            evidence: f
+                .evidence
+                .into_iter()
+                .take(MAX_EVIDENCE)
+                .map(|(k, v)| (cut(k, 128), cut(v, MAX_EVIDENCE_VALUE)))
+                .collect(),
+        }
+    }
+}
+
+/// Per-signature findings rate limit: a burst of `BURST`, refilled at `PER_SECOND`.
+struct FindingBudget {
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+const BURST: f64 = 100.0;
+const PER_SECOND: f64 = 10.0;
+
+impl FindingBudget {
+    fn new() -> Self {
+        FindingBudget {
+            tokens: BURST,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * PER_SECOND;
+        self.tokens = (self.tokens + refill).min(BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// One loaded signature and its sandbox.
 pub struct LoadedSignature {
     pub origin: String,
+    pub sha256: String,
     pre: SignaturePre<SignatureState>,
+    /// Applied again whenever the instance is replaced after a trap.
+    settings: Vec<(String, String)>,
+    budget: FindingBudget,
+    /// Findings dropped by the rate limit.
+    pub suppressed: u64,
     limits: Limits,
     tracker: SharedTracker,
     instance: Option<(Store<SignatureState>, Signature)>,
@@ -358,6 +524,13 @@ impl LoadedSignature {
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{}: instantiation failed", self.origin))?;
+        if !self.settings.is_empty() {
+            instance
+                .vigil_signature_detector()
+                .call_configure(&mut store, &self.settings)
+                .map_err(|e| anyhow!("{}: configure() failed: {e:#}", self.origin))?
+                .map_err(|msg| anyhow!("{}: refused its settings: {msg}", self.origin))?;
+        }
         Ok((store, instance))
     }
 
@@ -389,14 +562,15 @@ impl LoadedSignature {
         {
             Ok(findings) => {
                 self.failures = 0;
-                findings
-                    .into_iter()
-                    .map(|f| RawFinding {
-                        summary: f.summary,
-                        severity: f.severity.map(severity_from_wit),
-                        evidence: f.evidence,
-                    })
-                    .collect()
+                let mut out = Vec::new();
+                for f in findings {
+                    if !self.budget.take() {
+                        self.suppressed += 1;
+                        continue;
+                    }
+                    out.push(RawFinding::bounded(f));
+                }
+                out
             }
             Err(err) => {
                 let said = panic_message(&String::from_utf8_lossy(&store.data().stderr.contents()));

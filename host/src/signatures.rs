@@ -1,6 +1,7 @@
 //! Which signatures a run loads: the default set embedded in the binary, plus every `*.wasm`
 //! in each `--signatures DIR`. Any file that cannot be loaded is an error naming it: Vigil never
-//! runs with fewer signatures than it was asked to.
+//! runs with fewer signatures than it was asked to. Components compile in parallel and through
+//! the compile cache.
 
 use std::{borrow::Cow, collections::HashMap, path::Path, time::Duration};
 
@@ -8,8 +9,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::{
     cli::{SignatureSource, SignaturesArgs, SignaturesCommand},
-    exit_status,
-    sandbox::{Limits, LoadedSignature, Runtime, SharedTracker},
+    compile_cache, exit_status,
+    sandbox::{Compiled, Limits, LoadedSignature, Runtime, SharedTracker},
 };
 
 /// (crate name, component bytes) of the embedded default set.
@@ -60,17 +61,26 @@ fn read_dir(dir: &Path) -> Result<Vec<SignatureFile>> {
         );
     }
     paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("{}: cannot read signature", path.display()))?;
-            Ok(SignatureFile {
-                origin: path.display().to_string(),
-                bytes: Cow::Owned(bytes),
-            })
-        })
-        .collect()
+    paths.into_iter().map(|p| read_file(&p)).collect()
+}
+
+fn read_file(path: &Path) -> Result<SignatureFile> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read signature", path.display()))?;
+    Ok(SignatureFile {
+        origin: path.display().to_string(),
+        bytes: Cow::Owned(bytes),
+    })
+}
+
+/// The runtime for a source's cache settings.
+pub fn runtime(source: &SignatureSource) -> Result<Runtime> {
+    let cache_dir = if source.no_cache {
+        None
+    } else {
+        source.cache_dir.clone().or_else(compile_cache::default_dir)
+    };
+    Runtime::new(cache_dir.as_deref())
 }
 
 /// Compiles and checks every signature; the first bad one fails the whole load.
@@ -79,59 +89,130 @@ pub fn load(
     source: &SignatureSource,
     tracker: SharedTracker,
 ) -> Result<Vec<LoadedSignature>> {
+    let files = collect(source)?;
+    // Compiling is the slow part of startup: one thread per component.
+    let compiled: Vec<Result<Compiled>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|f| scope.spawn(|| runtime.compile(&f.origin, &f.bytes)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| bail!("compiler thread panicked"))
+            })
+            .collect()
+    });
+
     let mut loaded: Vec<LoadedSignature> = Vec::new();
     let mut ids: HashMap<String, String> = HashMap::new();
-    for file in collect(source)? {
-        let limits = Limits {
-            memory_bytes: (source.signature_memory_mib as usize) << 20,
-            deadline: Duration::from_millis(source.signature_deadline_ms),
-        };
-        let sig = runtime.load(&file.origin, &file.bytes, limits, tracker.clone())?;
-        if let Some(first) = ids.insert(sig.metadata.id.clone(), file.origin.clone()) {
+    let limits = || Limits {
+        memory_bytes: (source.signature_memory_mib as usize) << 20,
+        deadline: Duration::from_millis(source.signature_deadline_ms),
+    };
+    for compiled in compiled {
+        let compiled = compiled?;
+        let origin = compiled.origin.clone();
+        let sig = runtime.load(compiled, limits(), &source.settings, tracker.clone())?;
+        if let Some(first) = ids.insert(sig.metadata.id.clone(), origin.clone()) {
             bail!(
-                "signature id {} is defined twice: by {first} and by {}",
-                sig.metadata.id,
-                file.origin
+                "signature id {} is defined twice: by {first} and by {origin}",
+                sig.metadata.id
             );
         }
         loaded.push(sig);
+    }
+    for setting in &source.settings {
+        if !ids.contains_key(&setting.signature) {
+            bail!(
+                "--config {}:{}: no loaded signature has id {}",
+                setting.signature,
+                setting.key,
+                setting.signature
+            );
+        }
     }
     Ok(loaded)
 }
 
 /// `vigil signatures ...`
 pub fn command(args: SignaturesArgs) -> i32 {
-    match args.command {
-        SignaturesCommand::List(source) => match list(&source) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("vigil: {e:#}");
-                exit_status::VIGIL_ERROR
-            }
-        },
+    let result = match args.command {
+        SignaturesCommand::List(source) => list(&source),
+        SignaturesCommand::Inspect { file } => inspect(&file),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("vigil: {e:#}");
+            exit_status::VIGIL_ERROR
+        }
     }
 }
 
 fn list(source: &SignatureSource) -> Result<()> {
-    let runtime = Runtime::new()?;
-    let tracker = SharedTracker::default();
-    let sigs = load(&runtime, source, tracker)?;
+    let runtime = runtime(source)?;
+    let sigs = load(&runtime, source, SharedTracker::default())?;
     println!(
-        "{:<12} {:<40} {:<9} {:<12} {:<20} SOURCE",
-        "ID", "NAME", "SEVERITY", "ATT&CK", "EVENTS"
+        "{:<12} {:<40} {:<9} {:<12} {:<24} {:<14} SOURCE",
+        "ID", "NAME", "SEVERITY", "ATT&CK", "EVENTS", "SHA256"
     );
     for s in &sigs {
         let m = &s.metadata;
         let events: Vec<&str> = m.events.iter().map(|k| k.as_str()).collect();
         println!(
-            "{:<12} {:<40} {:<9} {:<12} {:<20} {}",
+            "{:<12} {:<40} {:<9} {:<12} {:<24} {:<14} {}",
             m.id,
             m.name,
             m.severity.as_str(),
             m.mitre.join(","),
             events.join(","),
+            &s.sha256[..12],
             s.origin
         );
     }
+    Ok(())
+}
+
+fn inspect(path: &Path) -> Result<()> {
+    let file = read_file(path)?;
+    let runtime = Runtime::new(None)?;
+    println!("file:      {}", file.origin);
+    println!("size:      {} bytes", file.bytes.len());
+    println!("sha256:    {}", compile_cache::sha256_hex(&file.bytes));
+    let compiled = runtime.compile(&file.origin, &file.bytes)?;
+    let (imports, exports) = runtime.interface(&compiled);
+    println!("exports:   {}", exports.join(", "));
+    println!(
+        "imports:   {}",
+        if imports.is_empty() {
+            "none".into()
+        } else {
+            imports.join("\n           ")
+        }
+    );
+    let sig = runtime.load(
+        compiled,
+        Limits {
+            memory_bytes: 64 << 20,
+            deadline: Duration::from_millis(1000),
+        },
+        &[],
+        SharedTracker::default(),
+    )?;
+    let m = &sig.metadata;
+    println!("id:        {}", m.id);
+    println!("name:      {}", m.name);
+    println!("version:   {}", m.version);
+    println!("severity:  {}", m.severity.as_str());
+    println!("ATT&CK:    {}", m.mitre.join(", "));
+    println!("tags:      {}", m.tags.join(", "));
+    let events: Vec<&str> = m.events.iter().map(|k| k.as_str()).collect();
+    println!("events:    {}", events.join(", "));
+    for k in &m.config_keys {
+        println!("setting:   {} — {}", k.name, k.description);
+    }
+    println!("about:     {}", m.description);
     Ok(())
 }

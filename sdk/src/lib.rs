@@ -31,9 +31,9 @@ pub mod bindings {
 }
 
 pub use bindings::vigil::signature::types::{
-    AddressFamily, CloseEvent, ConnectEvent, DupEvent, Event, EventData, EventKind, ExecEvent,
-    ExitEvent, FdTarget, Finding, ForkEvent, InetAddress, LogLevel, Metadata, Process, Severity,
-    SocketAddress, SocketEvent, SocketInfo,
+    AddressFamily, CloseEvent, ConfigKey, ConnectEvent, DupEvent, Event, EventData, EventKind,
+    ExecEvent, ExitEvent, FdTarget, Finding, ForkEvent, InetAddress, LogLevel, Metadata, Process,
+    Severity, SocketAddress, SocketEvent, SocketInfo,
 };
 
 pub mod fd;
@@ -49,13 +49,22 @@ pub mod prelude {
 }
 
 /// The interface version this SDK builds components for (the WIT package version).
-pub const INTERFACE_VERSION: &str = "0.1.0";
+pub const INTERFACE_VERSION: &str = "1.0.0";
 
 /// A detection rule. One value lives per loaded component, so `&mut self` may keep state
 /// across events (per-process tables and the like).
 pub trait Signature: Default + 'static {
     /// What the signature is and which events it wants.
     fn metadata() -> Metadata;
+
+    /// Applies the user's settings (only keys listed in `Metadata::config_keys` reach here).
+    /// The default accepts none.
+    fn configure(&mut self, settings: &[(String, String)]) -> Result<(), String> {
+        match settings.first() {
+            None => Ok(()),
+            Some((key, _)) => Err(format!("unknown setting {key:?}")),
+        }
+    }
 
     /// Inspects one event; returns the findings it raises (usually none).
     fn on_event(&mut self, event: &Event) -> Vec<Finding>;
@@ -77,6 +86,16 @@ macro_rules! export_signature {
             impl $crate::bindings::exports::vigil::signature::detector::Guest for __VigilDetector {
                 fn describe() -> $crate::Metadata {
                     <$ty as $crate::Signature>::metadata()
+                }
+
+                fn configure(
+                    settings: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+                ) -> ::std::result::Result<(), ::std::string::String> {
+                    __VIGIL_STATE.with(|state| {
+                        let mut state = state.borrow_mut();
+                        let sig = state.get_or_insert_with(<$ty as ::std::default::Default>::default);
+                        <$ty as $crate::Signature>::configure(sig, &settings)
+                    })
                 }
 
                 fn on_event(event: $crate::Event) -> ::std::vec::Vec<$crate::Finding> {

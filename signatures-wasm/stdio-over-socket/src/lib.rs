@@ -43,6 +43,7 @@ impl Signature for StdioOverSocket {
             mitre: vec!["T1059.004".into()],
             tags: vec!["reverse-shell".into(), "tracee:TRC-101".into()],
             events: vec![EventKind::Dup, EventKind::Connect, EventKind::Exit],
+            config_keys: vec![],
         }
     }
 
