@@ -17,6 +17,7 @@ here=$ws/tests/kernels
 want=${1:-6.1.0-57-amd64}
 timeout_s=${VIGIL_GUEST_TIMEOUT:-1200}
 cache=$ws/target/kernels
+cargo=${CARGO:-cargo}
 # What the initramfs loads, in dependency order (Debian builds all of these as modules).
 modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	netfs fscache 9pnet 9pnet_virtio 9p)
@@ -58,7 +59,10 @@ if [ ! -f "$kdir/vmlinuz" ]; then
 	log "downloading linux-image-$abi"
 	tmp=$(mktemp -d "$cache/download.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "linux-image-$abi")
+	# Stale package lists can name a .deb the mirror no longer has: refresh once and retry.
+	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "linux-image-$abi") ||
+		(apt-get update -qq && cd "$tmp" &&
+			apt-get download -qq -o APT::Sandbox::User=root "linux-image-$abi")
 	dpkg -x "$tmp"/linux-image-*.deb "$tmp/x"
 	mkdir -p "$tmp/k/modules"
 	for m in "${modules[@]}"; do
@@ -94,7 +98,7 @@ fi
 
 # --- what the guest runs: the prebuilt test binary and Wasm fixtures ----------------------------
 [ -x target/release/vigil ] || die "target/release/vigil is not built (run \`make build\`)"
-e2e_bin=$(cargo test --release --locked -p vigil --test e2e --no-run --message-format=json |
+e2e_bin=$("$cargo" test --release --locked -p vigil --test e2e --no-run --message-format=json |
 	python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -103,7 +107,7 @@ for line in sys.stdin:
         print(m["executable"])
 ')
 [ -x "$e2e_bin" ] || die "could not find the e2e test binary (got '$e2e_bin')"
-env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS cargo build --release --locked --quiet \
+env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$cargo" build --release --locked --quiet \
 	--target wasm32-wasip2 -p vigil-fixture-trap-signature --target-dir target/wasm
 fixtures=$ws/target/wasm/wasm32-wasip2/release
 [ -f "$fixtures/vigil_fixture_trap_signature.wasm" ] || die "the Wasm fixtures were not built"
