@@ -5,8 +5,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 VIGIL := target/release/vigil
 BPF_LINKER_VERSION := 0.13.0
+# The older kernel the end-to-end tests also run on (Debian 12's stock 6.1; see test-kernels).
+GUEST_KERNEL ?= 6.1.0-57-amd64
 
-.PHONY: all toolchain build run test unit e2e lint fmt clean
+.PHONY: all toolchain build run test unit e2e test-kernels lint fmt clean
 
 all: build
 
@@ -34,7 +36,7 @@ run: build
 	fi
 
 # --- tests -----------------------------------------------------------------------------------
-test: build lint unit e2e
+test: build lint unit e2e test-kernels
 
 unit:
 	$(CARGO) test --release --locked --workspace --exclude vigil-ebpf --lib --bins
@@ -42,6 +44,12 @@ unit:
 # End-to-end: real eBPF programs in this kernel, real attacks against loopback listeners.
 e2e:
 	$(CARGO) test --release --locked -p vigil --test e2e
+
+# Kernel matrix: the same end-to-end test binary, run as root inside Debian 12's 6.1 kernel
+# under qemu (software emulation), with this machine's / as the guest's read-only root.
+# Kernel, modules and initramfs are cached in target/kernels/. Fails if the guest cannot boot.
+test-kernels: build
+	@./tests/kernels/run.sh $(GUEST_KERNEL)
 
 lint:
 	$(CARGO) fmt --all --check

@@ -43,7 +43,12 @@ pub struct SignatureSource {
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub signature_memory_mib: u64,
     /// Time limit per signature call, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 50)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 50,
+        env = "VIGIL_SIGNATURE_DEADLINE_MS"
+    )]
     pub signature_deadline_ms: u64,
     /// A setting for one signature: `ID:KEY=VALUE` (repeatable; keys the signature declares).
     #[arg(long = "config", value_name = "ID:KEY=VALUE", value_parser = parse_setting)]

@@ -39,11 +39,17 @@ pub fn demo(file: &str) -> String {
     workspace().join("demo").join(file).display().to_string()
 }
 
+/// Where the tests write: `VIGIL_E2E_SCRATCH` when set (the kernel-matrix guest, whose
+/// workspace is read-only), otherwise `target/e2e`.
+pub fn scratch_root() -> PathBuf {
+    std::env::var_os("VIGIL_E2E_SCRATCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/e2e"))
+}
+
 /// A fresh scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = workspace()
-        .join("target/e2e")
-        .join(format!("{name}-{}", std::process::id()));
+    let dir = scratch_root().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -119,9 +125,14 @@ impl Listener {
 }
 
 /// Builds the Wasm test fixtures once and returns the directory holding `name.wasm`.
+/// With `VIGIL_E2E_FIXTURES` set to a directory of prebuilt fixtures, cargo is not run (the
+/// kernel-matrix guest has no writable workspace to build in).
 pub fn fixture_dir(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let built_dir = BUILT.get_or_init(|| {
+        if let Some(prebuilt) = std::env::var_os("VIGIL_E2E_FIXTURES") {
+            return PathBuf::from(prebuilt);
+        }
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(workspace())
             .args([
@@ -139,14 +150,17 @@ pub fn fixture_dir(name: &str) -> PathBuf {
             .status()
             .expect("running cargo for the fixtures");
         assert!(status.success(), "building the Wasm fixtures failed");
+        workspace().join("target/wasm/wasm32-wasip2/release")
     });
     let file = format!("{}.wasm", name.replace('-', "_"));
-    let built = workspace()
-        .join("target/wasm/wasm32-wasip2/release")
-        .join(&file);
-    let dir = workspace().join("target/e2e/fixtures").join(name);
+    let built = built_dir.join(&file);
+    let dir = scratch_root().join("fixtures").join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(&built, dir.join(&file)).unwrap();
+    // Copy then rename, so a test running concurrently never loads a half-written file.
+    let partial = dir.join(format!(".{file}.{:?}", std::thread::current().id()));
+    std::fs::copy(&built, &partial)
+        .unwrap_or_else(|e| panic!("copying fixture {}: {e}", built.display()));
+    std::fs::rename(&partial, dir.join(&file)).unwrap();
     dir
 }
 
