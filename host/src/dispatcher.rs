@@ -49,6 +49,8 @@ pub struct Outcome {
     pub disabled: Vec<(String, String)>,
     /// Signature calls that failed (trap, deadline, memory): events some signature missed.
     pub failed_calls: u64,
+    /// Findings dropped by the per-signature rate limit.
+    pub suppressed: u64,
 }
 
 pub struct Dispatcher {
@@ -86,11 +88,11 @@ impl Dispatcher {
                     .iter()
                     .filter_map(|s| Some((s.metadata.id.clone(), s.disabled.clone()?)))
                     .collect();
-                let failed_calls = signatures.iter().map(|s| s.failed_calls).sum();
                 Ok(Outcome {
                     reporter,
                     disabled,
-                    failed_calls,
+                    failed_calls: signatures.iter().map(|s| s.failed_calls).sum(),
+                    suppressed: signatures.iter().map(|s| s.suppressed).sum(),
                 })
             })
             .context("starting the dispatch thread")?;

@@ -103,9 +103,10 @@ async fn watch(args: RunArgs) -> Result<i32> {
         lost > 0 || stats.decode_errors > 0 || outcome.failed_calls > 0 || !disabled.is_empty();
     let state = if degraded { "degraded" } else { "armed" };
     eprintln!(
-        "vigil: status {state}: {} finding(s), {} event(s), {lost} lost, {} undecodable, \
-         {} failed signature call(s), {} disabled signature(s)",
+        "vigil: status {state}: {} finding(s) ({} suppressed by rate limit), {} event(s), \
+         {lost} lost, {} undecodable, {} failed signature call(s), {} disabled signature(s)",
         reporter.findings.len(),
+        outcome.suppressed,
         stats.records,
         stats.decode_errors,
         outcome.failed_calls,

@@ -301,15 +301,21 @@ fn check_interface(origin: &str, engine: &Engine, component: &Component) -> Resu
                 .join(", ")
         );
     }
-    for (name, item) in ty.imports(engine) {
-        let allowed = ALLOWED_IMPORTS.iter().any(|p| name.starts_with(p));
-        if !allowed || !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
-            bail!(
-                "{origin}: imports {name}, which signatures may not use \
-                 (allowed: vigil:signature/host, and WASI cli, io and random with nothing \
-                 behind them; no files, sockets, HTTP or clocks)"
-            );
-        }
+    let refused: Vec<String> = ty
+        .imports(engine)
+        .filter(|(name, item)| {
+            !ALLOWED_IMPORTS.iter().any(|p| name.starts_with(p))
+                || !matches!(item.ty, ComponentItem::ComponentInstance(_))
+        })
+        .map(|(name, _)| name.to_string())
+        .collect();
+    if !refused.is_empty() {
+        bail!(
+            "{origin}: imports {}, which signatures may not use \
+             (allowed: vigil:signature/host, and WASI cli, io and random with nothing \
+             behind them; no files, sockets, HTTP or clocks)",
+            refused.join(", ")
+        );
     }
     Ok(())
 }

@@ -140,8 +140,9 @@ pub fn fixture_dir(name: &str) -> PathBuf {
                 "--release",
                 "--target",
                 "wasm32-wasip2",
+                // Every workspace package named vigil-fixture-*.
                 "-p",
-                "vigil-fixture-trap-signature",
+                "vigil-fixture-*",
                 "--target-dir",
             ])
             .arg(workspace().join("target/wasm"))

@@ -94,3 +94,94 @@ fn bad_signature_file_is_refused_and_command_never_runs() {
     assert_eq!(run.code, EXIT_VIGIL_ERROR);
     assert!(run.stderr.contains("no *.wasm files"));
 }
+
+/// Every way a hostile or broken signature can misbehave at run time, all loaded at once next
+/// to the default set: each is contained, and the reverse shell is still caught.
+#[test]
+fn hostile_signatures_are_contained_while_the_attack_is_caught() {
+    if !privileged() {
+        return;
+    }
+    let dirs: Vec<String> = [
+        "vigil-fixture-spin",
+        "vigil-fixture-memory-bomb",
+        "vigil-fixture-flood",
+        "vigil-fixture-trap-signature",
+    ]
+    .iter()
+    .map(|f| fixture_dir(f).display().to_string())
+    .collect();
+    let mut args: Vec<&str> = Vec::new();
+    for d in &dirs {
+        args.extend(["--signatures", d.as_str()]);
+    }
+    let listener = Listener::start("echo still-caught; exit\n");
+    let port = listener.port.to_string();
+    let backdoor = demo("backdoor.py");
+    let run = vigil_run(
+        "hostile",
+        &args,
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "ls >/dev/null; ls >/dev/null; ls >/dev/null; python3 {backdoor} 127.0.0.1 {port}"
+            ),
+        ],
+    );
+    assert!(listener.transcript().contains("still-caught"));
+    assert_eq!(run.code, EXIT_FINDING);
+    assert_eq!(by_signature(&run.findings, "VGL-0001").len(), 1);
+    assert!(run
+        .stderr
+        .contains("vigil: signature disabled: TEST-SPIN: disabled after 3 consecutive failures; last: exceeded its 50 ms time limit"));
+    assert!(run
+        .stderr
+        .contains("vigil: signature disabled: TEST-MEMORY-BOMB"));
+    assert!(run
+        .stderr
+        .contains("memory allocation of 16777216 bytes failed"));
+    assert!(run.stderr.contains("vigil: signature disabled: TEST-TRAP"));
+    // A burst of 100, then 10 a second: a few seconds of run stay far below 1000 per exec.
+    let flood = by_signature(&run.findings, "TEST-FLOOD").len();
+    assert!(
+        (100..=150).contains(&flood),
+        "the flood is capped by the rate limit, got {flood}"
+    );
+    let suppressed: u64 = run
+        .stderr
+        .split(" suppressed by rate limit")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the status line counts suppressed findings");
+    assert!(suppressed >= 1000 - flood as u64, "suppressed {suppressed}");
+    assert!(run.stderr.contains("vigil: status degraded"));
+}
+
+/// Components that would reach outside the sandbox, or speak another interface version, are
+/// refused before anything runs, with a message naming the file and the problem.
+#[test]
+fn components_outside_the_contract_are_refused_at_load() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("refused");
+    let marker = dir.join("ran");
+    let touch = ["touch", marker.to_str().unwrap()];
+    for (fixture, expected) in [
+        ("vigil-fixture-sockets", "wasi:sockets/tcp@0.2.6, "),
+        (
+            "vigil-fixture-future-version",
+            "built for interface vigil:signature@9.0.0; this Vigil supports vigil:signature@1.0.0",
+        ),
+    ] {
+        let d = fixture_dir(fixture).display().to_string();
+        let run = vigil_run(fixture, &["--signatures", &d], &touch);
+        assert_eq!(run.code, EXIT_VIGIL_ERROR, "{fixture}");
+        let file = format!("{}.wasm", fixture.replace('-', "_"));
+        assert!(run.stderr.contains(&file), "names the file: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "says why: {}", run.stderr);
+        assert!(!marker.exists(), "nothing runs when a signature is refused");
+    }
+}

@@ -108,7 +108,7 @@ for line in sys.stdin:
 ')
 [ -x "$e2e_bin" ] || die "could not find the e2e test binary (got '$e2e_bin')"
 env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$cargo" build --release --locked --quiet \
-	--target wasm32-wasip2 -p vigil-fixture-trap-signature --target-dir target/wasm
+	--target wasm32-wasip2 -p 'vigil-fixture-*' --target-dir target/wasm
 fixtures=$ws/target/wasm/wasm32-wasip2/release
 [ -f "$fixtures/vigil_fixture_trap_signature.wasm" ] || die "the Wasm fixtures were not built"
 
