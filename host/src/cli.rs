@@ -59,6 +59,24 @@ pub struct SignatureSource {
     /// Compile every signature afresh and cache nothing.
     #[arg(long)]
     pub no_cache: bool,
+    /// Load a signature from a URL, pinned by the sha256 of its bytes (repeatable).
+    #[arg(long = "plugin", value_name = "URL#sha256=HEX")]
+    pub plugins: Vec<crate::plugins::PluginRef>,
+    /// Read more `URL#sha256=HEX` plugins from FILE, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub plugins_file: Option<PathBuf>,
+    /// Largest plugin accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub plugin_max_mib: u64,
+    /// Time limit for fetching one plugin, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub plugin_timeout_secs: u64,
+    /// Attempts per plugin on transient failures (connection errors, HTTP 5xx/429).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub plugin_attempts: usize,
+    /// Also trust this PEM CA certificate when fetching plugins over HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub plugin_ca: Option<PathBuf>,
 }
 
 /// One `--config ID:KEY=VALUE`.

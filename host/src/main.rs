@@ -12,6 +12,7 @@ mod dispatcher;
 mod event;
 mod exit_status;
 mod hold;
+mod plugins;
 mod procfs;
 mod report;
 mod run;

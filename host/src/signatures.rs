@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::{
     cli::{SignatureSource, SignaturesArgs, SignaturesCommand},
-    compile_cache, exit_status,
+    compile_cache, exit_status, plugins,
     sandbox::{Compiled, Limits, LoadedSignature, Runtime, SharedTracker},
 };
 
@@ -36,10 +36,38 @@ pub fn collect(source: &SignatureSource) -> Result<Vec<SignatureFile>> {
     for dir in &source.dirs {
         files.extend(read_dir(dir)?);
     }
+    let mut plugins = source.plugins.clone();
+    if let Some(file) = &source.plugins_file {
+        plugins.extend(plugins::read_plugins_file(file)?);
+    }
+    let policy = plugins::FetchPolicy {
+        max_bytes: source.plugin_max_mib << 20,
+        timeout: Duration::from_secs(source.plugin_timeout_secs),
+        attempts: source.plugin_attempts.max(1),
+        ca_file: source.plugin_ca.clone(),
+        cache_dir: cache_dir(source),
+    };
+    for plugin in &plugins {
+        files.push(SignatureFile {
+            origin: plugin.url.clone(),
+            bytes: Cow::Owned(plugins::fetch(plugin, &policy)?),
+        });
+    }
     if files.is_empty() {
-        bail!("no signatures to run: --no-default-signatures was given and no --signatures DIR");
+        bail!(
+            "no signatures to run: --no-default-signatures was given and no --signatures DIR \
+             or --plugin"
+        );
     }
     Ok(files)
+}
+
+fn cache_dir(source: &SignatureSource) -> Option<std::path::PathBuf> {
+    if source.no_cache {
+        None
+    } else {
+        source.cache_dir.clone().or_else(compile_cache::default_dir)
+    }
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<SignatureFile>> {
@@ -75,12 +103,7 @@ fn read_file(path: &Path) -> Result<SignatureFile> {
 
 /// The runtime for a source's cache settings.
 pub fn runtime(source: &SignatureSource) -> Result<Runtime> {
-    let cache_dir = if source.no_cache {
-        None
-    } else {
-        source.cache_dir.clone().or_else(compile_cache::default_dir)
-    };
-    Runtime::new(cache_dir.as_deref())
+    Runtime::new(cache_dir(source).as_deref())
 }
 
 /// Compiles and checks every signature; the first bad one fails the whole load.

@@ -104,10 +104,20 @@ impl Listener {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let handle = std::thread::spawn(move || {
-            listener.set_nonblocking(false).unwrap();
-            let Ok((mut conn, _)) = listener.accept() else {
-                return String::new();
+            // Bounded: if vigil fails before the shell ever connects, the test must fail on
+            // its assertions, not hang here.
+            listener.set_nonblocking(true).unwrap();
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            let mut conn = loop {
+                match listener.accept() {
+                    Ok((conn, _)) => break conn,
+                    Err(_) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20))
+                    }
+                    Err(_) => return String::new(),
+                }
             };
+            conn.set_nonblocking(false).unwrap();
             conn.set_read_timeout(Some(Duration::from_secs(20)))
                 .unwrap();
             let _ = conn.write_all(script.as_bytes());
