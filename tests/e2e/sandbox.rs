@@ -185,3 +185,41 @@ fn components_outside_the_contract_are_refused_at_load() {
         assert!(!marker.exists(), "nothing runs when a signature is refused");
     }
 }
+
+/// Settings reach a signature through `configure`; keys and ids it does not declare are
+/// refused before anything runs.
+#[test]
+fn signature_settings_are_applied_and_checked() {
+    if !privileged() {
+        return;
+    }
+    let listener = Listener::start("exit\n");
+    let port = listener.port.to_string();
+    let allow = format!("VGL-0001:allow-remote=127.0.0.1:{port}");
+    let backdoor = demo("backdoor.py");
+    let run = vigil_run(
+        "settings-allow",
+        &["--config", &allow],
+        &["python3", &backdoor, "127.0.0.1", &port],
+    );
+    listener.transcript();
+    assert_eq!(run.code, 0, "an allowed peer is not a finding");
+    assert!(run.findings.is_empty());
+
+    for (label, setting, expected) in [
+        (
+            "settings-unknown-key",
+            "VGL-0001:allow-everything=yes",
+            "signature VGL-0001 has no setting \"allow-everything\" (it accepts: allow-remote)",
+        ),
+        (
+            "settings-unknown-id",
+            "VGL-9999:allow-remote=127.0.0.1",
+            "--config VGL-9999:allow-remote: no loaded signature has id VGL-9999",
+        ),
+    ] {
+        let run = vigil_run(label, &["--config", setting], &["true"]);
+        assert_eq!(run.code, EXIT_VIGIL_ERROR, "{label}");
+        assert!(run.stderr.contains(expected), "{label}: {}", run.stderr);
+    }
+}

@@ -11,18 +11,31 @@
 use std::collections::HashSet;
 use vigil_sdk::fd::{is_stdio, stdio_name, EINPROGRESS};
 
-use vigil_sdk::prelude::*;
+use vigil_sdk::{prelude::*, ConfigKey};
 
 #[derive(Default)]
 pub struct StdioOverSocket {
     /// (pid, peer) pairs already reported.
     reported: HashSet<(u32, String)>,
+    /// Peers (`IP` or `IP:PORT`) the user declared legitimate (`allow-remote`).
+    allowed: Vec<String>,
 }
 
+const ALLOW_REMOTE: &str = "allow-remote";
+
 impl StdioOverSocket {
-    /// The finding, unless this process was already reported for this peer.
-    fn once(&mut self, pid: u32, peer: &str, finding: Finding) -> Vec<Finding> {
-        if self.reported.insert((pid, peer.to_string())) {
+    /// The finding, unless this process was already reported for this peer or the peer is
+    /// allowed.
+    fn once(&mut self, pid: u32, peer: &SocketAddress, finding: Finding) -> Vec<Finding> {
+        let ip = match peer {
+            SocketAddress::Inet(a) => a.ip.as_str(),
+            _ => "",
+        };
+        let text = peer.to_string();
+        if self.allowed.iter().any(|a| a == ip || *a == text) {
+            return Vec::new();
+        }
+        if self.reported.insert((pid, text)) {
             vec![finding]
         } else {
             Vec::new()
@@ -43,8 +56,29 @@ impl Signature for StdioOverSocket {
             mitre: vec!["T1059.004".into()],
             tags: vec!["reverse-shell".into(), "tracee:TRC-101".into()],
             events: vec![EventKind::Dup, EventKind::Connect, EventKind::Exit],
-            config_keys: vec![],
+            config_keys: vec![ConfigKey {
+                name: ALLOW_REMOTE.into(),
+                description: "Comma-separated peers (IP, or IP:PORT with IPv6 in brackets) \
+                              whose sockets may serve as stdio, e.g. an inetd-style service."
+                    .into(),
+            }],
         }
+    }
+
+    fn configure(&mut self, settings: &[(String, String)]) -> Result<(), String> {
+        for (key, value) in settings {
+            if key != ALLOW_REMOTE {
+                return Err(format!("unknown setting {key:?}"));
+            }
+            self.allowed.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(String::from),
+            );
+        }
+        Ok(())
     }
 
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
@@ -53,20 +87,18 @@ impl Signature for StdioOverSocket {
             EventData::Dup(dup) if dup.result >= 0 && is_stdio(dup.new_fd) => {
                 match dup.target.socket() {
                     Some(sock) if sock.is_connected_inet() => {
-                        let peer = sock
-                            .remote
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_default();
+                        let Some(remote) = &sock.remote else {
+                            return Vec::new();
+                        };
                         let finding = Finding::new(format!(
-                            "{} redirected to a socket connected to {peer}",
+                            "{} redirected to a socket connected to {remote}",
                             stdio_name(dup.new_fd)
                         ))
-                        .with("remote", &peer)
+                        .with("remote", remote)
                         .with("old_fd", dup.old_fd)
                         .with("new_fd", dup.new_fd)
                         .with("syscall", "dup");
-                        self.once(pid, &peer, finding)
+                        self.once(pid, remote, finding)
                     }
                     _ => Vec::new(),
                 }
@@ -77,12 +109,15 @@ impl Signature for StdioOverSocket {
                     && (conn.result == 0 || conn.result == -EINPROGRESS)
                     && conn.address.port() != 0 =>
             {
-                let peer = conn.address.to_string();
-                let finding = Finding::new(format!("{} connected to {peer}", stdio_name(conn.fd)))
-                    .with("remote", &peer)
-                    .with("fd", conn.fd)
-                    .with("syscall", "connect");
-                self.once(pid, &peer, finding)
+                let finding = Finding::new(format!(
+                    "{} connected to {}",
+                    stdio_name(conn.fd),
+                    conn.address
+                ))
+                .with("remote", &conn.address)
+                .with("fd", conn.fd)
+                .with("syscall", "connect");
+                self.once(pid, &conn.address, finding)
             }
             EventData::Exit(_) => {
                 self.reported.retain(|(p, _)| *p != pid);
@@ -185,6 +220,29 @@ mod tests {
         assert!(sig
             .on_event(&dup(5, tcp(Some(inet("127.0.0.1", 80)))))
             .is_empty());
+    }
+
+    #[test]
+    fn allowed_peers_are_quiet_and_unknown_settings_refused() {
+        let mut sig = StdioOverSocket::default();
+        let settings = [(
+            ALLOW_REMOTE.to_string(),
+            "10.0.0.1, 127.0.0.1:4444".to_string(),
+        )];
+        sig.configure(&settings).unwrap();
+        assert!(sig
+            .on_event(&dup(0, tcp(Some(inet("127.0.0.1", 4444)))))
+            .is_empty());
+        assert!(sig
+            .on_event(&dup(0, tcp(Some(inet("10.0.0.1", 22)))))
+            .is_empty());
+        assert_eq!(
+            sig.on_event(&dup(0, tcp(Some(inet("127.0.0.1", 4445)))))
+                .len(),
+            1
+        );
+        let bad = [("allow".to_string(), "x".to_string())];
+        assert!(StdioOverSocket::default().configure(&bad).is_err());
     }
 
     #[test]
