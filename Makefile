@@ -8,7 +8,7 @@ BPF_LINKER_VERSION := 0.13.0
 # The older kernel the end-to-end tests also run on (Debian 12's stock 6.1; see test-kernels).
 GUEST_KERNEL ?= 6.1.0-57-amd64
 
-.PHONY: all toolchain build run test unit e2e test-kernels lint fmt clean
+.PHONY: all toolchain build run test unit e2e test-kernels bench lint fmt clean
 
 all: build
 
@@ -50,6 +50,11 @@ e2e:
 # Kernel, modules and initramfs are cached in target/kernels/. Fails if the guest cannot boot.
 test-kernels: build
 	@./tests/kernels/run.sh $(GUEST_KERNEL)
+
+# --- bench -----------------------------------------------------------------------------------
+# Startup (cold/warm compile cache) and dispatch rate, as a table in target/bench/results.md.
+bench: build
+	@./scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all --check

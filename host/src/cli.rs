@@ -28,6 +28,18 @@ pub enum Command {
     /// Internal: wait until Vigil has armed capture, then exec the command.
     #[command(hide = true)]
     Hold(HoldArgs),
+    /// Internal (`make bench`): a synthetic event stream through the signatures, no kernel.
+    #[command(hide = true)]
+    BenchDispatch(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub signatures: SignatureSource,
+    /// How many events to push through.
+    #[arg(long, default_value_t = 200_000)]
+    pub events: usize,
 }
 
 /// Where signatures come from; shared by every command that loads them.

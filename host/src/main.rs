@@ -4,6 +4,7 @@
 //! `tracker` (process tree, fd tables: enrichment) → `dispatcher` (signatures in `sandbox`) →
 //! `report` (stderr, JSON Lines) → `exit_status`.
 
+mod bench;
 mod capture;
 mod cli;
 mod compile_cache;
@@ -39,6 +40,7 @@ fn main() {
             match command {
                 cli::Command::Run(args) => run::run(args),
                 cli::Command::Signatures(args) => signatures::command(args),
+                cli::Command::BenchDispatch(args) => bench::command(args),
                 cli::Command::Hold(_) => unreachable!(),
             }
         }
