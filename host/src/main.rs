@@ -2,7 +2,8 @@
 //!
 //! One event's path: `capture` (eBPF programs, ring buffer) → `decode` (wire records) →
 //! `tracker` (process tree, fd tables: enrichment) → `dispatcher` (signatures in `sandbox`) →
-//! `report` (stderr, JSON Lines) → `exit_status`.
+//! `report` (stderr, JSON Lines) → `exit_status`. `recording` keeps that stream in a file that
+//! `run`'s pipeline can replay without a kernel.
 
 mod capture;
 mod cli;
@@ -12,6 +13,7 @@ mod event;
 mod exit_status;
 mod hold;
 mod procfs;
+mod recording;
 mod report;
 mod run;
 mod sandbox;
@@ -36,6 +38,9 @@ fn main() {
             init_logging();
             match command {
                 cli::Command::Run(args) => run::run(args),
+                cli::Command::Record(args) => run::record(args),
+                cli::Command::Replay(args) => run::replay(args),
+                cli::Command::Events(args) => run::events(args),
                 cli::Command::Signatures(args) => signatures::command(args),
                 cli::Command::Hold(_) => unreachable!(),
             }
