@@ -4,6 +4,8 @@
 //! They need root (CAP_BPF/CAP_PERFMON). Outside CI a non-root run skips them with a notice;
 //! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
 
+mod capture;
 mod harness;
+mod replay;
 mod sandbox;
 mod seed;
