@@ -226,11 +226,13 @@ impl Pipeline {
             let job = event.and_then(|event| {
                 tracing::trace!(?event, "event");
                 if let Some(out) = &mut self.printer {
-                    if let Err(e) = serde_json::to_writer(&mut *out, &event)
-                        .map_err(anyhow::Error::from)
-                        .and_then(|()| Ok(out.write_all(b"\n")?))
-                    {
-                        return Some(Err(e));
+                    let mut line = match serde_json::to_vec(&event) {
+                        Ok(line) => line,
+                        Err(e) => return Some(Err(anyhow::Error::from(e))),
+                    };
+                    line.push(b'\n');
+                    if let Err(e) = out.write_all(&line) {
+                        return Some(Err(anyhow::Error::from(e)));
                     }
                 }
                 self.selection.job(event, &tracker).map(Ok)
@@ -422,9 +424,13 @@ fn replay_file(path: &Path, signatures: Option<(&SignatureSource, &VerdictArgs)>
             }
             Frame::Kernel(record) => {
                 feed_answers(i);
-                pipeline
-                    .feed(record)
-                    .with_context(|| format!("replaying the record at byte {offset}"))?;
+                if let Err(e) = pipeline.feed(record) {
+                    // `vigil events FILE | head`: the reader has seen enough.
+                    if signatures.is_none() && is_broken_pipe(&e) {
+                        return Ok(0);
+                    }
+                    return Err(e.context(format!("replaying the record at byte {offset}")));
+                }
                 settle();
             }
             Frame::End {
@@ -450,12 +456,19 @@ fn replay_file(path: &Path, signatures: Option<(&SignatureSource, &VerdictArgs)>
         Some((_, verdict)) => pipeline.conclude(verdict, end),
         None => {
             let mut out = pipeline.printer.take();
-            if let Some(out) = &mut out {
-                out.flush()?;
+            match out.as_mut().map(|o| o.flush()) {
+                Some(Err(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(0),
             }
-            Ok(0)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Starts `vigil hold -- CMD`, puts it in scope, then lets it exec the command.
