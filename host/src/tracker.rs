@@ -1031,4 +1031,76 @@ mod tests {
             })
             .is_none());
     }
+
+    fn body(pid: u32, kind: EventKind, args: [u64; 6], ret: i64, p0: &str) -> Record {
+        Record::Body {
+            header: header(pid),
+            kind,
+            args,
+            ret,
+            paths: [p0.to_string(), String::new()],
+            addr: Vec::new(),
+            data: Vec::new(),
+        }
+    }
+
+    /// Relative paths follow the cwd through chdir and fork, and directory fds through the
+    /// open that made them, without asking /proc again (a replay answers nothing else).
+    #[test]
+    fn relative_paths_follow_chdir_fork_and_dirfds() {
+        use crate::procfs::{ProcAnswer, ProcOp};
+        let mut io = ProcIo::replay();
+        let answer = |path: String, data: Option<&str>| ProcAnswer {
+            op: if path.ends_with("stat") || path.ends_with("cmdline") {
+                ProcOp::Read
+            } else {
+                ProcOp::ReadLink
+            },
+            path,
+            data: data.map(|d| d.as_bytes().to_vec()),
+        };
+        io.feed([
+            answer(format!("/proc/{PARENT}/stat"), None),
+            answer(format!("/proc/{PARENT}/cwd"), Some("/work")),
+        ]);
+        let mut t = Tracker::with_io(io, 0);
+        t.add_root(PARENT, 1, vec!["sh".into()]);
+        let at = libc::AT_FDCWD as i64 as u64;
+        let open = |t: &mut Tracker, pid: u32, dirfd: u64, path: &str, ret: i64| match t
+            .apply(body(
+                pid,
+                EventKind::OpenAt,
+                [dirfd, 0, 0o101, 0o644, 0, 0],
+                ret,
+                path,
+            ))
+            .unwrap()
+            .data
+        {
+            EventData::Open { path, .. } => path,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(open(&mut t, PARENT, at, "a.txt", 3), "/work/a.txt");
+        t.apply(body(PARENT, EventKind::Chdir, [0; 6], 0, "src/../build"));
+        assert_eq!(open(&mut t, PARENT, at, "./o.txt", 4), "/work/build/o.txt");
+        // A failed chdir changes nothing.
+        t.apply(body(PARENT, EventKind::Chdir, [0; 6], -2, "/nope"));
+        t.apply(Record::Fork {
+            header: header(PARENT),
+            child_tid: CHILD,
+        });
+        assert_eq!(open(&mut t, CHILD, at, "c", 3), "/work/build/c");
+        // A directory opened by path, then used as a dirfd.
+        open(&mut t, CHILD, at, "/etc", 9);
+        assert_eq!(open(&mut t, CHILD, 9, "passwd", 10), "/etc/passwd");
+        t.apply(Record::Args {
+            header: header(CHILD),
+            kind: EventKind::Fchdir,
+            args: [9, 0, 0, 0, 0, 0],
+            ret: 0,
+        });
+        assert_eq!(open(&mut t, CHILD, at, "hosts", 11), "/etc/hosts");
+        assert_eq!(open(&mut t, PARENT, at, "p", 5), "/work/build/p");
+        assert_eq!(t.io.mismatches(), 0, "no /proc question beyond the root's");
+    }
 }
