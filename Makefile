@@ -6,7 +6,7 @@ CARGO ?= cargo
 VIGIL := target/release/vigil
 BPF_LINKER_VERSION := 0.13.0
 
-.PHONY: all toolchain build run test unit e2e lint fmt clean
+.PHONY: all toolchain build run test unit e2e lint fmt clean fuzz
 
 all: build
 
@@ -42,6 +42,19 @@ unit:
 # End-to-end: real eBPF programs in this kernel, real attacks against loopback listeners.
 e2e:
 	$(CARGO) test --release --locked -p vigil --test e2e
+
+# --- fuzzing ---------------------------------------------------------------------------------
+# The record-file reader (framing, bincode, wire decoding, enrichment from recorded /proc
+# answers) and the ring-buffer record decoder, under libFuzzer for FUZZ_SECONDS each. The
+# record_file corpus is seeded with a real recording when run as root.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@mkdir -p fuzz/corpus/record_file fuzz/corpus/wire_record
+	@$(VIGIL) record -o fuzz/corpus/record_file/seed.rec -- sh -c 'cd /tmp && ls >/dev/null' 2>/dev/null \
+		|| echo "fuzz: no seed recording (needs root); starting from an empty corpus"
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run record_file -- -max_total_time=$(FUZZ_SECONDS)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run wire_record -- -max_total_time=$(FUZZ_SECONDS)
 
 lint:
 	$(CARGO) fmt --all --check
