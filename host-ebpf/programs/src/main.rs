@@ -25,7 +25,7 @@ use aya_ebpf::{
         },
     },
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::{HashMap, LruHashMap, PerCpuArray, RingBuf},
     programs::TracePointContext,
     Global,
 };
@@ -41,13 +41,15 @@ use vigil_ebpf_common::{
 #[map]
 static WATCHED: HashMap<u32, u32> = HashMap::with_max_entries(65536, 0);
 
-/// Syscall arguments between entry and exit, per thread.
+/// Syscall arguments between entry and exit, per thread. LRU: an entry whose exit never came
+/// (a thread killed in a blocking call) ages out instead of filling the map.
 #[map]
-static STASH: HashMap<u64, Stash> = HashMap::with_max_entries(16384, 0);
+static STASH: LruHashMap<u64, Stash> = LruHashMap::with_max_entries(16384, 0);
 
-/// Syscall arguments plus copied strings and buffers between entry and exit, per thread.
+/// Syscall arguments plus copied strings and buffers between entry and exit, per thread (LRU,
+/// as `STASH`).
 #[map]
-static BIG_STASH: HashMap<u64, BigStash> = HashMap::with_max_entries(4096, 0);
+static BIG_STASH: LruHashMap<u64, BigStash> = LruHashMap::with_max_entries(4096, 0);
 
 /// Scratch used to build a stash entry without building it on the 512-byte stack.
 #[map]
@@ -58,8 +60,9 @@ static SCRATCH: PerCpuArray<Stash> = PerCpuArray::with_max_entries(1, 0);
 static BIG_SCRATCH: PerCpuArray<BigStash> = PerCpuArray::with_max_entries(1, 0);
 
 /// Sockets connected to port 53, keyed by `tgid << 32 | fd`: sends on them are DNS queries.
+/// LRU: entries of processes that exit without closing age out.
 #[map]
-static DNS_FDS: HashMap<u64, u8> = HashMap::with_max_entries(4096, 0);
+static DNS_FDS: LruHashMap<u64, u8> = LruHashMap::with_max_entries(4096, 0);
 
 /// `exit_group` status per thread group, picked up when the task exits.
 #[map]
