@@ -100,7 +100,8 @@ impl Capture {
 /// Wire kinds the tracker always needs, whatever the signatures selected: the process tree
 /// (exec, fork, exit), each process's cwd (chdir, fchdir) and fd tables (socket, connect,
 /// dup*, close).
-const TRACKER_KINDS: [K; 12] = [
+const TRACKER_KINDS: [K; 13] = [
+    K::ExecEnv,
     K::Chdir,
     K::Fchdir,
     K::Exec,
@@ -118,7 +119,7 @@ const TRACKER_KINDS: [K; 12] = [
 /// The wire kinds whose records make events of `kind`.
 pub fn wire_kinds(kind: Kind) -> &'static [K] {
     match kind {
-        Kind::Exec => &[K::Exec, K::ExecResult],
+        Kind::Exec => &[K::Exec, K::ExecEnv, K::ExecResult],
         Kind::Fork => &[K::Fork],
         Kind::Exit => &[K::Exit],
         Kind::Socket => &[K::Socket],
@@ -165,8 +166,10 @@ pub fn kind_mask(wanted: impl IntoIterator<Item = Kind>) -> u64 {
         .fold(0, |mask, k| mask | 1u64 << (*k as u32))
 }
 
-/// Program names are the tracepoint names; the category follows from the prefix.
+/// Program names are the tracepoint names, or `env_` and the tracepoint name for a second
+/// program on the same tracepoint; the category follows from the prefix.
 fn tracepoint_of(program: &str) -> (&'static str, String) {
+    let program = program.strip_prefix("env_").unwrap_or(program);
     if program.starts_with("sched_") {
         ("sched", program.to_string())
     } else {

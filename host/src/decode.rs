@@ -15,7 +15,11 @@ pub enum Record {
         filename: String,
         argv: Vec<String>,
         truncated: bool,
-        /// Selected `(name, value)` environment entries (only names in `wire::ENV_NAMES`).
+    },
+    /// The selected `(name, value)` environment entries of the exec being entered (only names
+    /// in `wire::ENV_NAMES`).
+    ExecEnv {
+        header: wire::Header,
         env: Vec<(String, String)>,
     },
     ExecResult {
@@ -83,6 +87,7 @@ impl Record {
     pub fn header(&self) -> &wire::Header {
         match self {
             Record::Exec { header, .. }
+            | Record::ExecEnv { header, .. }
             | Record::ExecResult { header, .. }
             | Record::Fork { header, .. }
             | Record::Exit { header, .. }
@@ -151,25 +156,31 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 argv.pop();
             }
             argv.truncate(ev.argc as usize);
-            let env_len = (ev.env_len as usize).min(ev.env.len());
-            let env = ev.env[..env_len]
-                .split(|&b| b == 0)
-                .filter_map(|entry| {
-                    // Belt and braces: the kernel side already selects by exact name.
-                    let name = wire::ENV_NAMES.iter().find(|n| entry.starts_with(n))?;
-                    Some((
-                        String::from_utf8_lossy(&name[..name.len() - 1]).into_owned(),
-                        String::from_utf8_lossy(&entry[name.len()..]).into_owned(),
-                    ))
-                })
-                .collect();
             Record::Exec {
                 header,
                 filename: c_str(&ev.filename),
                 argv,
                 truncated: ev.flags & wire::EXEC_FLAG_ARGV_TRUNCATED != 0,
-                env,
             }
+        }
+        K::ExecEnv => {
+            let ev: wire::ExecEnvEvent = read(bytes, kind)?;
+            let env = wire::ENV_NAMES
+                .iter()
+                .zip(ev.env.iter())
+                .enumerate()
+                .filter(|(k, _)| ev.present & (1 << k) != 0)
+                .filter_map(|(_, (name, slot))| {
+                    let end = slot.iter().position(|&b| b == 0).unwrap_or(slot.len());
+                    // Belt and braces: the kernel side already selects by exact name.
+                    let entry = slot[..end].strip_prefix(*name)?;
+                    Some((
+                        String::from_utf8_lossy(&name[..name.len() - 1]).into_owned(),
+                        String::from_utf8_lossy(entry).into_owned(),
+                    ))
+                })
+                .collect();
+            Record::ExecEnv { header, env }
         }
         K::Fork => {
             let ev: wire::ForkEvent = read(bytes, kind)?;
@@ -445,12 +456,8 @@ mod tests {
             argv_len: 0,
             argc: 3,
             flags: wire::EXEC_FLAG_ARGV_TRUNCATED,
-            env_len: 0,
-            env: [0; wire::ENV_LEN],
+            _pad: 0,
         };
-        let env = b"LD_PRELOAD=/tmp/x.so\0GITHUB_TOKEN=secret\0RUNNER_NAME=r1\0";
-        ev.env[..env.len()].copy_from_slice(env);
-        ev.env_len = env.len() as u32;
         ev.filename[..9].copy_from_slice(b"/bin/sh\0\0");
         let packed = b"sh\0-c\0echo hi\0";
         ev.argv[..packed.len()].copy_from_slice(packed);
@@ -460,21 +467,38 @@ mod tests {
                 filename,
                 argv,
                 truncated,
-                env,
                 ..
             } => {
                 assert_eq!(filename, "/bin/sh");
                 assert_eq!(argv, ["sh", "-c", "echo hi"]);
                 assert!(truncated);
-                assert_eq!(
-                    env,
-                    [
-                        ("LD_PRELOAD".to_string(), "/tmp/x.so".to_string()),
-                        ("RUNNER_NAME".to_string(), "r1".to_string())
-                    ],
-                    "only the allowlisted variables survive decoding"
-                );
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_env_keeps_only_allowlisted_slots() {
+        let mut ev = wire::ExecEnvEvent {
+            header: header(wire::EventKind::ExecEnv),
+            present: 0b1000011,
+            flags: 0,
+            env: [[0; wire::ENV_VALUE_LEN]; wire::ENV_NAMES.len()],
+        };
+        ev.env[0][..21].copy_from_slice(b"LD_PRELOAD=/tmp/x.so\0");
+        // A slot whose text does not start with its own name is dropped.
+        ev.env[1][..20].copy_from_slice(b"GITHUB_TOKEN=secret\0");
+        ev.env[6][..15].copy_from_slice(b"RUNNER_NAME=r1\0");
+        // Not marked present: ignored.
+        ev.env[2][..17].copy_from_slice(b"GITHUB_ACTION=x\0\0");
+        match decode(bytes_of(&ev)).unwrap() {
+            Record::ExecEnv { env, .. } => assert_eq!(
+                env,
+                [
+                    ("LD_PRELOAD".to_string(), "/tmp/x.so".to_string()),
+                    ("RUNNER_NAME".to_string(), "r1".to_string())
+                ]
+            ),
             other => panic!("{other:?}"),
         }
     }

@@ -48,6 +48,8 @@ struct PendingExec {
 pub struct Tracker {
     processes: HashMap<u32, Process>,
     pending_exec: HashMap<u32, PendingExec>,
+    /// Selected environment of the exec being entered, per pid.
+    pending_env: HashMap<u32, Vec<(String, String)>>,
     /// Added to kernel CLOCK_MONOTONIC timestamps to get Unix-epoch nanoseconds.
     epoch_offset_ns: i128,
     /// Where /proc answers come from (live, recorded, or replayed).
@@ -73,6 +75,7 @@ impl Tracker {
         Tracker {
             processes: HashMap::new(),
             pending_exec: HashMap::new(),
+            pending_env: HashMap::new(),
             epoch_offset_ns,
             io,
         }
@@ -132,9 +135,10 @@ impl Tracker {
                 filename,
                 argv,
                 truncated,
-                env,
                 ..
             } => {
+                // Both exec programs run on entry, in either order; the env may come first.
+                let env = self.pending_env.remove(&pid).unwrap_or_default();
                 self.pending_exec.insert(
                     pid,
                     PendingExec {
@@ -146,7 +150,17 @@ impl Tracker {
                 );
                 return None;
             }
+            Record::ExecEnv { env, .. } => {
+                match self.pending_exec.get_mut(&pid) {
+                    Some(p) if p.env.is_empty() => p.env = env,
+                    _ => {
+                        self.pending_env.insert(pid, env);
+                    }
+                }
+                return None;
+            }
             Record::ExecResult { ret, .. } => {
+                self.pending_env.remove(&pid);
                 let pending = self.pending_exec.remove(&pid)?;
                 if ret != 0 {
                     return None;
@@ -790,7 +804,7 @@ impl Tracker {
 /// The syscall a wire kind stands for.
 pub fn syscall_name(kind: K) -> &'static str {
     match kind {
-        K::Exec | K::ExecResult => "execve",
+        K::Exec | K::ExecEnv | K::ExecResult => "execve",
         K::Fork => "fork",
         K::Exit => "exit",
         K::Socket => "socket",
@@ -1002,7 +1016,6 @@ mod tests {
             filename: "/bin/true".into(),
             argv: vec!["true".into()],
             truncated: false,
-            env: vec![],
         });
         let exec = t.apply(Record::ExecResult {
             header: header(PARENT),
@@ -1022,7 +1035,6 @@ mod tests {
             filename: "/nope".into(),
             argv: vec![],
             truncated: false,
-            env: vec![],
         });
         assert!(t
             .apply(Record::ExecResult {

@@ -18,9 +18,8 @@ pub const MAX_ARGS: usize = 32;
 pub const SOCKADDR_LEN: usize = 112;
 /// Bytes kept of a syscall's extra payload (a DNS query, an `open_how`, a filesystem type).
 pub const DATA_LEN: usize = 256;
-/// Bytes of the exec environment area: selected `NAME=value` strings packed NUL-separated into
-/// the first half (the second half is verifier slack, as for argv).
-pub const ENV_LEN: usize = 1024;
+/// Bytes kept of one selected environment entry (`NAME=value`, NUL-terminated).
+pub const ENV_VALUE_LEN: usize = 256;
 /// Most environment entries inspected per exec.
 pub const MAX_ENV: usize = 128;
 /// The only environment variables an exec record may carry, `=` included. Nothing else from
@@ -159,11 +158,14 @@ pub enum EventKind {
     Chdir = 59,
     /// fchdir(fd): [`SyscallEvent`].
     Fchdir = 60,
+    /// execve/execveat entered with selected environment entries: [`ExecEnvEvent`]. Written by
+    /// a second program on the exec tracepoint, so each program stays small for the verifier.
+    ExecEnv = 61,
 }
 
 impl EventKind {
     /// The highest wire value (kind masks are `u64` bit sets indexed by value).
-    pub const MAX: u32 = 60;
+    pub const MAX: u32 = 61;
 
     /// Decodes a wire value.
     pub fn from_u32(v: u32) -> Option<Self> {
@@ -228,6 +230,7 @@ impl EventKind {
             58 => Self::FchmodAt2,
             59 => Self::Chdir,
             60 => Self::Fchdir,
+            61 => Self::ExecEnv,
             _ => return None,
         })
     }
@@ -267,10 +270,19 @@ pub struct ExecEvent {
     pub argc: u32,
     /// `EXEC_FLAG_*` bits.
     pub flags: u32,
-    /// Bytes of `env` that are meaningful.
-    pub env_len: u32,
-    /// Selected `NAME=value` environment entries (see [`ENV_NAMES`]), NUL-separated.
-    pub env: [u8; ENV_LEN],
+    pub _pad: u32,
+}
+
+/// The selected environment entries of an exec: slot `k` holds `ENV_NAMES[k]`'s entry when bit
+/// `k` of `present` is set. Only emitted when at least one is set.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ExecEnvEvent {
+    pub header: Header,
+    pub present: u32,
+    /// `EXEC_FLAG_ENV_TRUNCATED` when more than `MAX_ENV` entries were not inspected.
+    pub flags: u32,
+    pub env: [[u8; ENV_VALUE_LEN]; ENV_NAMES.len()],
 }
 
 /// Some arguments were not captured (too many, or too long).
@@ -279,7 +291,7 @@ pub const EXEC_FLAG_ARGV_TRUNCATED: u32 = 1;
 pub const EXEC_FLAG_PATH_TRUNCATED: u32 = 2;
 /// The exec was an `execveat`; `filename` may be relative to a directory fd.
 pub const EXEC_FLAG_EXECVEAT: u32 = 4;
-/// Some selected environment entries did not fit, or the environment was longer than `MAX_ENV`.
+/// The environment was longer than `MAX_ENV` entries: later ones were not inspected.
 pub const EXEC_FLAG_ENV_TRUNCATED: u32 = 8;
 
 /// A syscall's arguments as seen on entry and its return value.

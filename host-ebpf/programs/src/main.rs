@@ -30,11 +30,12 @@ use aya_ebpf::{
     Global,
 };
 use vigil_ebpf_common::{
-    BigStash, ConnectEvent, EventKind, ExecEvent, ExitEvent, ForkEvent, Header, PathEvent, Stash,
-    SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED,
-    BODY_FLAG_PATH1_TRUNCATED, DATA_LEN, ENV_LEN, ENV_NAMES, EXEC_FLAG_ARGV_TRUNCATED,
-    EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD,
-    EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV, PATH_LEN, SOCKADDR_LEN,
+    BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, ForkEvent, Header,
+    PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
+    BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN,
+    EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT,
+    EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV,
+    PATH_LEN, SOCKADDR_LEN,
 };
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
@@ -234,18 +235,26 @@ pub fn sched_process_exit(ctx: TracePointContext) -> u32 {
 
 #[tracepoint(category = "syscalls", name = "sys_enter_execve")]
 pub fn sys_enter_execve(ctx: TracePointContext) -> u32 {
-    emit_exec(&ctx, arg(&ctx, 0), arg(&ctx, 1), arg(&ctx, 2), 0)
+    emit_exec(&ctx, arg(&ctx, 0), arg(&ctx, 1), 0)
 }
 
 #[tracepoint(category = "syscalls", name = "sys_enter_execveat")]
 pub fn sys_enter_execveat(ctx: TracePointContext) -> u32 {
-    emit_exec(
-        &ctx,
-        arg(&ctx, 1),
-        arg(&ctx, 2),
-        arg(&ctx, 3),
-        EXEC_FLAG_EXECVEAT,
-    )
+    emit_exec(&ctx, arg(&ctx, 1), arg(&ctx, 2), EXEC_FLAG_EXECVEAT)
+}
+
+// The environment is read by a second program on the same tracepoints (the host attaches
+// `env_*` programs to the tracepoint named by the rest): argv and environment walks in one
+// program are too much for older verifiers.
+
+#[tracepoint(category = "syscalls", name = "sys_enter_execve")]
+pub fn env_sys_enter_execve(ctx: TracePointContext) -> u32 {
+    emit_exec_env(arg(&ctx, 2))
+}
+
+#[tracepoint(category = "syscalls", name = "sys_enter_execveat")]
+pub fn env_sys_enter_execveat(ctx: TracePointContext) -> u32 {
+    emit_exec_env(arg(&ctx, 3))
 }
 
 /// `ENV_NAMES` as (first 8 bytes, next 8 bytes, mask of the meaningful next bytes), little
@@ -277,23 +286,79 @@ const ENV_WORDS: [(u64, u64, u64); ENV_NAMES.len()] = {
     out
 };
 
-/// Whether an environment entry whose first 16 bytes are `w` names one of `ENV_NAMES`
-/// (every name is 9 to 16 bytes long, `=` included).
+/// Which of `ENV_NAMES` an environment entry whose first 16 bytes are `w` names (every name is
+/// 9 to 16 bytes long, `=` included), or `ENV_NAMES.len()` for none.
 #[inline(always)]
-fn env_selected(w: &[u64; 2]) -> bool {
+fn env_selected(w: &[u64; 2]) -> usize {
     let mut i = 0;
     while i < ENV_WORDS.len() {
         let (a, b, mask) = ENV_WORDS[i];
         if w[0] == a && (w[1] & mask) == b {
-            return true;
+            return i;
         }
         i += 1;
     }
-    false
+    ENV_NAMES.len()
+}
+
+/// Writes an `ExecEnv` record when the environment holds any of `ENV_NAMES`: each entry in its
+/// own fixed slot, so no offset is carried from one entry to the next.
+#[inline(always)]
+fn emit_exec_env(envp: u64) -> u32 {
+    if envp == 0 || !in_scope((bpf_get_current_pid_tgid() >> 32) as u32) {
+        return 0;
+    }
+    let Some(mut entry) = EVENTS.reserve::<ExecEnvEvent>(0) else {
+        count_lost();
+        return 0;
+    };
+    let ev = entry.as_mut_ptr();
+    // SAFETY: `ev` is a reserved record; each copy goes to slot `k < ENV_NAMES.len()` and is
+    // bounded by the slot's size. What was found is kept in the record, not in registers or on
+    // the stack, so every path through one entry ends in the same verifier state.
+    unsafe {
+        (*ev).present = 0;
+        let mut i = 0;
+        while i < MAX_ENV {
+            let mut p: u64 = 0;
+            let slot = (envp as *const u64).wrapping_add(i);
+            if bpf_probe_read_user(&mut p as *mut u64 as *mut c_void, 8, slot as *const c_void) != 0
+                || p == 0
+            {
+                break;
+            }
+            let mut w = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+            if bpf_probe_read_user(w.as_mut_ptr() as *mut c_void, 16, p as *const c_void) == 0 {
+                let k = env_selected(&w.assume_init());
+                if k < ENV_NAMES.len()
+                    && bpf_probe_read_user_str(
+                        (*ev).env[k].as_mut_ptr() as *mut c_void,
+                        ENV_VALUE_LEN as u32,
+                        p as *const c_void,
+                    ) > 0
+                {
+                    (*ev).present |= 1 << k;
+                }
+            }
+            i += 1;
+        }
+        (*ev).flags = if i == MAX_ENV {
+            EXEC_FLAG_ENV_TRUNCATED
+        } else {
+            0
+        };
+        if (*ev).present == 0 && (*ev).flags == 0 {
+            entry.discard(0);
+            return 0;
+        }
+        fill_header(&mut (*ev).header, EventKind::ExecEnv);
+    }
+    entry.submit(0);
+    0
 }
 
 #[inline(always)]
-fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, envp: u64, flags: u32) -> u32 {
+fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, flags: u32) -> u32 {
     let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
     if !in_scope(tgid) {
         return 0;
@@ -362,46 +427,8 @@ fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, envp: u64, flag
         (*ev).argv_len = off as u32;
         (*ev).argc = argc;
 
-        // The selected environment entries, and only those.
-        let env = (*ev).env.as_mut_ptr();
-        let half = ENV_LEN / 2;
-        let mut off: usize = 0;
-        let mut i = 0;
-        while i < MAX_ENV {
-            let mut p: u64 = 0;
-            let slot = (envp as *const u64).wrapping_add(i);
-            if envp == 0
-                || bpf_probe_read_user(&mut p as *mut u64 as *mut c_void, 8, slot as *const c_void)
-                    != 0
-                || p == 0
-            {
-                break;
-            }
-            let mut w = [0u64; 2];
-            if bpf_probe_read_user(w.as_mut_ptr() as *mut c_void, 16, p as *const c_void) == 0
-                && env_selected(&w)
-            {
-                if off >= half {
-                    flags |= EXEC_FLAG_ENV_TRUNCATED;
-                    break;
-                }
-                let at = off & (half - 1);
-                let n = bpf_probe_read_user_str(
-                    env.add(at) as *mut c_void,
-                    (half / 2) as u32,
-                    p as *const c_void,
-                );
-                if n > 0 {
-                    off = at + n as usize;
-                }
-            }
-            i += 1;
-        }
-        if i == MAX_ENV {
-            flags |= EXEC_FLAG_ENV_TRUNCATED;
-        }
-        (*ev).env_len = off as u32;
         (*ev).flags = flags;
+        (*ev)._pad = 0;
     }
     entry.submit(0);
     0
