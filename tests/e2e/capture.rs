@@ -159,6 +159,9 @@ r["unlink_missing"] = sc(263, dfd, b"missing", 0)
 r["memfd"] = sc(319, b"vigil-memfd", 1)
 os.chdir("sub")
 r["after_chdir"] = sc(257, AT_FDCWD, b"../x.txt", 0o101, 0o644)
+os.fchdir(dfd)
+r["after_fchdir"] = sc(257, AT_FDCWD, b"y.txt", 0o101, 0o644)
+r["fchmodat2"] = sc(452, dfd, b"y.txt", 0o640, 0)
 r["cwd"] = d
 print(json.dumps(r))
 "#;
@@ -282,6 +285,22 @@ print(json.dumps(r))
         json!({"syscall": "openat", "path": p("x.txt"), "flags": 0o101,
                "result": o["after_chdir"]}),
     );
+    // ... and through fchdir to a directory fd.
+    one(
+        ev,
+        "open",
+        json!({"syscall": "openat", "path": p("y.txt"), "result": o["after_fchdir"]}),
+    );
+    // fchmodat2 exists from Linux 6.6: where the kernel lacks it, neither does the event.
+    if o["fchmodat2"] == -libc::ENOSYS {
+        assert!(matching(ev, "chmod", &json!({"syscall": "fchmodat2"})).is_empty());
+    } else {
+        one(
+            ev,
+            "chmod",
+            json!({"syscall": "fchmodat2", "path": p("y.txt"), "mode": 0o640, "result": 0}),
+        );
+    }
     // Common header: the script's own pid and comm, a cgroup id.
     let e = one(ev, "memfd_create", json!({"name": "vigil-memfd"}));
     assert_eq!(e["comm"], "python3");
