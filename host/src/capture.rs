@@ -7,7 +7,7 @@ use std::{fs, path::Path};
 use anyhow::{anyhow, bail, Context, Result};
 use aya::{
     maps::{HashMap, MapData, PerCpuArray, RingBuf},
-    programs::TracePoint,
+    programs::{trace_point::TracePointLink, TracePoint},
     Ebpf, EbpfLoader,
 };
 use vigil_ebpf_common::{EventKind as K, TracepointLayout};
@@ -21,6 +21,8 @@ const TRACEFS: &str = "/sys/kernel/tracing";
 pub struct Capture {
     ebpf: Ebpf,
     watched: HashMap<MapData, u32, u32>,
+    /// Attachments, detached together on drop (see `Drop`).
+    links: Vec<TracePointLink>,
 }
 
 impl Capture {
@@ -39,7 +41,12 @@ impl Capture {
             .load(EBPF_OBJECT)
             .context("loading the eBPF object (Vigil needs root, or CAP_BPF and CAP_PERFMON)")?;
         let names: Vec<String> = ebpf.programs().map(|(n, _)| n.to_string()).collect();
+        let mut links = Vec::new();
         for name in names {
+            if program_kind(&name).is_some_and(|k| kind_mask & 1 << (k as u32) == 0) {
+                // Nobody wants what it would report: not even loaded.
+                continue;
+            }
             let (category, tracepoint) = tracepoint_of(&name);
             if !Path::new(TRACEFS)
                 .join("events")
@@ -59,15 +66,20 @@ impl Capture {
             program
                 .load()
                 .with_context(|| format!("the kernel rejected program {name}"))?;
-            program
+            let link = program
                 .attach(category, &tracepoint)
                 .with_context(|| format!("attaching {name} to {category}:{tracepoint}"))?;
+            links.push(program.take_link(link)?);
         }
         let watched = HashMap::try_from(
             ebpf.take_map("WATCHED")
                 .ok_or_else(|| anyhow!("map WATCHED missing"))?,
         )?;
-        Ok(Capture { ebpf, watched })
+        Ok(Capture {
+            ebpf,
+            watched,
+            links,
+        })
     }
 
     /// Takes the ring buffer for the reader.
@@ -95,6 +107,40 @@ impl Capture {
         let lost: PerCpuArray<_, u64> = PerCpuArray::try_from(map)?;
         Ok(lost.get(&0, 0)?.iter().sum())
     }
+}
+
+impl Drop for Capture {
+    /// Detaching a tracepoint waits for an RCU grace period (tens of milliseconds); one after
+    /// the other, a hundred attachments would keep Vigil from exiting for seconds. Detach them
+    /// side by side instead.
+    fn drop(&mut self) {
+        let mut links = std::mem::take(&mut self.links);
+        let per_thread = links.len().div_ceil(16).max(1);
+        std::thread::scope(|s| {
+            while !links.is_empty() {
+                let chunk: Vec<TracePointLink> =
+                    links.drain(..per_thread.min(links.len())).collect();
+                s.spawn(move || drop(chunk));
+            }
+        });
+    }
+}
+
+/// The wire kind a program reports, by its name (`sys_enter_X`/`sys_exit_X` report syscall X),
+/// or `None` when it serves several (it is then always attached).
+fn program_kind(program: &str) -> Option<K> {
+    let program = program.strip_prefix("env_").unwrap_or(program);
+    match program {
+        "sched_process_fork" => return Some(K::Fork),
+        "sched_process_exit" | "sys_enter_exit_group" => return Some(K::Exit),
+        _ => {}
+    }
+    let syscall = program
+        .strip_prefix("sys_enter_")
+        .or_else(|| program.strip_prefix("sys_exit_"))?;
+    (1..=K::MAX)
+        .filter_map(K::from_u32)
+        .find(|k| crate::tracker::syscall_name(*k) == syscall)
 }
 
 /// Wire kinds the tracker always needs, whatever the signatures selected: the process tree
@@ -257,6 +303,17 @@ mod tests {
             assert_ne!(all & 1 << v, 0, "{k:?} is reachable from a host kind");
         }
         assert_eq!(K::from_u32(K::MAX + 1), None);
+    }
+
+    #[test]
+    fn programs_map_to_their_kinds() {
+        assert_eq!(program_kind("sys_enter_openat"), Some(K::OpenAt));
+        assert_eq!(program_kind("sys_exit_openat2"), Some(K::OpenAt2));
+        assert_eq!(program_kind("sys_enter_prctl"), Some(K::PrctlSetName));
+        assert_eq!(program_kind("sys_exit_sendmmsg"), Some(K::SendMmsg));
+        assert_eq!(program_kind("env_sys_enter_execve"), Some(K::Exec));
+        assert_eq!(program_kind("sched_process_exit"), Some(K::Exit));
+        assert_eq!(program_kind("sys_enter_execveat"), None, "always attached");
     }
 
     #[test]
