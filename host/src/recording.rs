@@ -5,7 +5,9 @@
 //! (bincode 2, standard configuration) [`Frame`]. The first frame is [`Frame::Start`]; a
 //! complete recording ends with [`Frame::End`].
 //!
-//! Kernel records are kept exactly as the ring buffer delivered them, and every /proc answer
+//! Kernel records are kept exactly as the ring buffer delivered them (stored with runs of zero
+//! bytes collapsed: their fixed-size path and payload buffers are mostly padding), and every
+//! /proc answer
 //! the tracker used to enrich them follows the record that raised the question, so a replay
 //! decodes and enriches exactly as the live run did, without this machine's kernel or /proc.
 
@@ -41,8 +43,8 @@ pub enum Frame {
         ppid: u32,
         argv: Vec<String>,
     },
-    /// One ring-buffer record, byte for byte.
-    Kernel(Vec<u8>),
+    /// One ring-buffer record, byte for byte (stored zero-run packed, see [`zero_runs`]).
+    Kernel(#[serde(with = "zero_runs")] Vec<u8>),
     /// A /proc answer the tracker used for the preceding `Root` or `Kernel` frame.
     Proc(ProcAnswer),
     /// How the run ended.
@@ -55,6 +57,85 @@ pub enum Frame {
 
 /// bincode's standard configuration, with allocations bounded by the frame limit so a corrupt
 /// length can never ask for more memory than a frame may hold.
+/// Runs of zero bytes collapsed: a zero byte is followed by one byte `n` standing for `n + 1`
+/// zeros in all; every other byte stands for itself.
+pub mod zero_runs {
+    use serde::{de::Error, Deserializer, Serializer};
+
+    /// The largest kernel record unpacked (the largest real one is under 4 KiB).
+    pub const MAX_UNPACKED: usize = 64 << 10;
+
+    pub fn pack(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() / 2);
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] != 0 {
+                out.push(bytes[i]);
+                i += 1;
+                continue;
+            }
+            let run = bytes[i..].iter().take(256).take_while(|&&b| b == 0).count();
+            out.push(0);
+            out.push((run - 1) as u8);
+            i += run;
+        }
+        out
+    }
+
+    pub fn unpack(packed: &[u8]) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(packed.len() * 2);
+        let mut it = packed.iter();
+        while let Some(&b) = it.next() {
+            if b != 0 {
+                out.push(b);
+            } else {
+                let n = *it.next().ok_or("a zero run without its length")? as usize + 1;
+                out.resize(out.len() + n, 0);
+            }
+            if out.len() > MAX_UNPACKED {
+                return Err(format!("a kernel record over {MAX_UNPACKED} bytes"));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&pack(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let packed: Vec<u8> = serde_bytes_vec(d)?;
+        unpack(&packed).map_err(D::Error::custom)
+    }
+
+    fn serde_bytes_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Vec<u8>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(b) = a.next_element()? {
+                    v.push(b);
+                }
+                Ok(v)
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
+}
+
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_FRAME>()
 }
@@ -226,6 +307,7 @@ mod tests {
                 data: Some(b"/bin/sh".to_vec()),
             }),
             Frame::Kernel(vec![1, 2, 3]),
+            Frame::Kernel([vec![7; 3], vec![0; 1000], vec![9], vec![0; 2]].concat()),
             Frame::End {
                 command_status: 3,
                 lost: 0,
@@ -238,6 +320,25 @@ mod tests {
     fn round_trip() {
         let got: Vec<Frame> = parse(&sample()).unwrap().into_iter().map(|f| f.1).collect();
         assert_eq!(got, frames());
+    }
+
+    #[test]
+    fn zero_runs_round_trip_and_refuse_bombs() {
+        use zero_runs::{pack, unpack};
+        for bytes in [
+            vec![],
+            vec![0],
+            vec![1, 0, 1],
+            vec![0; 256],
+            vec![0; 257],
+            [vec![5; 10], vec![0; 700], vec![6]].concat(),
+        ] {
+            assert_eq!(unpack(&pack(&bytes)).unwrap(), bytes);
+        }
+        assert_eq!(pack(&[0; 1000]).len(), 8, "1000 zeros are 4 runs");
+        assert!(unpack(&[1, 0]).is_err(), "a run without its length");
+        let bomb: Vec<u8> = [0u8, 255].repeat(1000);
+        assert!(unpack(&bomb).unwrap_err().contains("over"));
     }
 
     #[test]
