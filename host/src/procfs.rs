@@ -131,7 +131,8 @@ pub fn process(io: &mut ProcIo, pid: u32) -> Option<ProcInfo> {
     // comm may contain spaces and parentheses: split at the last ')'.
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
-    let comm = stat[open + 1..close].to_string();
+    // A replayed answer can be anything: never slice backwards.
+    let comm = stat.get(open + 1..close)?.to_string();
     let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
     let exe = io.read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
     let argv = io
@@ -284,10 +285,13 @@ fn socket_by_inode(io: &mut ProcIo, pid: u32, inode: u64) -> Option<FdTarget> {
 pub fn parse_hex_endpoint(s: &str) -> Option<(IpAddr, u16)> {
     let (addr, port) = s.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
+    // `get`, not indexing: a replayed table may hold anything, multi-byte characters included.
     let words: Vec<u32> = (0..addr.len() / 8)
-        .map(|i| u32::from_str_radix(&addr[i * 8..i * 8 + 8], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+        .map(|i| {
+            addr.get(i * 8..i * 8 + 8)
+                .and_then(|w| u32::from_str_radix(w, 16).ok())
+        })
+        .collect::<Option<_>>()?;
     let ip = match words.as_slice() {
         [w] => IpAddr::from(w.to_ne_bytes()),
         [a, b, c, d] => {
@@ -317,6 +321,7 @@ mod tests {
             Some(("::1".parse().unwrap(), 80))
         );
         assert_eq!(parse_hex_endpoint("zz:1"), None);
+        assert_eq!(parse_hex_endpoint("0100007\u{e9}:115C"), None);
     }
 
     #[test]
@@ -367,6 +372,18 @@ mod tests {
             "nothing left to answer"
         );
         assert_eq!(replay.mismatches(), 1);
+    }
+
+    #[test]
+    fn malformed_stat_is_no_process() {
+        // Found by the record_file fuzz target: ')' before '('.
+        let mut io = ProcIo::replay();
+        io.feed([ProcAnswer {
+            op: ProcOp::Read,
+            path: "/proc/7/stat".into(),
+            data: Some(b"7 il) vg(iR 1 2 3".to_vec()),
+        }]);
+        assert!(process(&mut io, 7).is_none());
     }
 
     #[test]
