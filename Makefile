@@ -8,7 +8,7 @@ BPF_LINKER_VERSION := 0.13.0
 # The older kernel the end-to-end tests also run on (Debian 12's stock 6.1; see test-kernels).
 GUEST_KERNEL ?= 6.1.0-57-amd64
 
-.PHONY: all toolchain build run test unit e2e test-kernels bench lint fmt clean
+.PHONY: all toolchain build run test unit e2e test-kernels bench lint fmt clean fuzz
 
 all: build
 
@@ -55,6 +55,19 @@ test-kernels: build
 # Startup (cold/warm compile cache) and dispatch rate, as a table in target/bench/results.md.
 bench: build
 	@./scripts/bench.sh
+
+# --- fuzzing ---------------------------------------------------------------------------------
+# The record-file reader (framing, bincode, wire decoding, enrichment from recorded /proc
+# answers) and the ring-buffer record decoder, under libFuzzer for FUZZ_SECONDS each. The
+# record_file corpus is seeded with a real recording when run as root.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@mkdir -p fuzz/corpus/record_file fuzz/corpus/wire_record
+	@$(VIGIL) record -o fuzz/corpus/record_file/seed.rec -- sh -c 'cd /tmp && ls >/dev/null' 2>/dev/null \
+		|| echo "fuzz: no seed recording (needs root); starting from an empty corpus"
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run record_file -- -max_total_time=$(FUZZ_SECONDS)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run wire_record -- -max_total_time=$(FUZZ_SECONDS)
 
 lint:
 	$(CARGO) fmt --all --check

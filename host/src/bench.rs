@@ -64,6 +64,7 @@ fn synthetic(i: usize) -> Event {
             filename: "/usr/bin/cc".into(),
             argv: vec!["cc".into(), "-c".into(), "main.c".into()],
             argv_truncated: false,
+            env: Default::default(),
         },
     };
     Event {
@@ -73,6 +74,7 @@ fn synthetic(i: usize) -> Event {
         uid: 1001,
         gid: 1001,
         comm: "make".into(),
+        cgroup_id: 1,
         data,
     }
 }

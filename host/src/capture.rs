@@ -1,15 +1,18 @@
 //! Kernel capture: loads the embedded eBPF object, adapts it to the running kernel's
-//! tracepoint layouts, attaches every program, and arms processes for watching.
+//! tracepoint layouts, tells it which record kinds are wanted, attaches every program whose
+//! tracepoint this kernel has, and arms processes for watching.
 
 use std::{fs, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 use aya::{
     maps::{HashMap, MapData, PerCpuArray, RingBuf},
-    programs::TracePoint,
+    programs::{trace_point::TracePointLink, TracePoint},
     Ebpf, EbpfLoader,
 };
-use vigil_ebpf_common::TracepointLayout;
+use vigil_ebpf_common::{EventKind as K, TracepointLayout};
+
+use crate::event::Kind;
 
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/vigil-ebpf"));
 
@@ -18,11 +21,14 @@ const TRACEFS: &str = "/sys/kernel/tracing";
 pub struct Capture {
     ebpf: Ebpf,
     watched: HashMap<MapData, u32, u32>,
+    /// Attachments, detached together on drop (see `Drop`).
+    links: Vec<TracePointLink>,
 }
 
 impl Capture {
     /// Loads and attaches everything; fails with the reason when the kernel refuses.
-    pub fn load(ring_bytes: u32) -> Result<Self> {
+    /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all.
+    pub fn load(ring_bytes: u32, kind_mask: u64) -> Result<Self> {
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
             bail!("ring buffer size {ring_bytes} bytes must be a power of two of at least 4 KiB");
         }
@@ -30,12 +36,28 @@ impl Capture {
         let layout = tracepoint_layout()?;
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
+            .override_global("KIND_MASK", &kind_mask, true)
             .map_max_entries("EVENTS", ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF object (Vigil needs root, or CAP_BPF and CAP_PERFMON)")?;
         let names: Vec<String> = ebpf.programs().map(|(n, _)| n.to_string()).collect();
+        let mut links = Vec::new();
         for name in names {
+            if program_kind(&name).is_some_and(|k| kind_mask & 1 << (k as u32) == 0) {
+                // Nobody wants what it would report: not even loaded.
+                continue;
+            }
             let (category, tracepoint) = tracepoint_of(&name);
+            if !Path::new(TRACEFS)
+                .join("events")
+                .join(category)
+                .join(&tracepoint)
+                .is_dir()
+            {
+                // e.g. init_module/finit_module on a kernel built without module support.
+                tracing::debug!("this kernel has no {category}:{tracepoint}; not attaching {name}");
+                continue;
+            }
             let program: &mut TracePoint = ebpf
                 .program_mut(&name)
                 .ok_or_else(|| anyhow!("program {name} vanished"))?
@@ -44,15 +66,20 @@ impl Capture {
             program
                 .load()
                 .with_context(|| format!("the kernel rejected program {name}"))?;
-            program
+            let link = program
                 .attach(category, &tracepoint)
                 .with_context(|| format!("attaching {name} to {category}:{tracepoint}"))?;
+            links.push(program.take_link(link)?);
         }
         let watched = HashMap::try_from(
             ebpf.take_map("WATCHED")
                 .ok_or_else(|| anyhow!("map WATCHED missing"))?,
         )?;
-        Ok(Capture { ebpf, watched })
+        Ok(Capture {
+            ebpf,
+            watched,
+            links,
+        })
     }
 
     /// Takes the ring buffer for the reader.
@@ -82,8 +109,113 @@ impl Capture {
     }
 }
 
-/// Program names are the tracepoint names; the category follows from the prefix.
+impl Drop for Capture {
+    /// Detaching a tracepoint waits for an RCU grace period (tens of milliseconds); one after
+    /// the other, a hundred attachments would keep Vigil from exiting for seconds. Detach them
+    /// side by side instead.
+    fn drop(&mut self) {
+        let mut links = std::mem::take(&mut self.links);
+        let per_thread = links.len().div_ceil(16).max(1);
+        std::thread::scope(|s| {
+            while !links.is_empty() {
+                let chunk: Vec<TracePointLink> =
+                    links.drain(..per_thread.min(links.len())).collect();
+                s.spawn(move || drop(chunk));
+            }
+        });
+    }
+}
+
+/// The wire kind a program reports, by its name (`sys_enter_X`/`sys_exit_X` report syscall X),
+/// or `None` when it serves several (it is then always attached).
+fn program_kind(program: &str) -> Option<K> {
+    let program = program.strip_prefix("env_").unwrap_or(program);
+    match program {
+        "sched_process_fork" => return Some(K::Fork),
+        "sched_process_exit" | "sys_enter_exit_group" => return Some(K::Exit),
+        _ => {}
+    }
+    let syscall = program
+        .strip_prefix("sys_enter_")
+        .or_else(|| program.strip_prefix("sys_exit_"))?;
+    (1..=K::MAX)
+        .filter_map(K::from_u32)
+        .find(|k| crate::tracker::syscall_name(*k) == syscall)
+}
+
+/// Wire kinds the tracker always needs, whatever the signatures selected: the process tree
+/// (exec, fork, exit), each process's cwd (chdir, fchdir) and fd tables (socket, connect,
+/// dup*, close).
+const TRACKER_KINDS: [K; 13] = [
+    K::ExecEnv,
+    K::Chdir,
+    K::Fchdir,
+    K::Exec,
+    K::ExecResult,
+    K::Fork,
+    K::Exit,
+    K::Socket,
+    K::Connect,
+    K::Dup,
+    K::Dup2,
+    K::Dup3,
+    K::Close,
+];
+
+/// The wire kinds whose records make events of `kind`.
+pub fn wire_kinds(kind: Kind) -> &'static [K] {
+    match kind {
+        Kind::Exec => &[K::Exec, K::ExecEnv, K::ExecResult],
+        Kind::Fork => &[K::Fork],
+        Kind::Exit => &[K::Exit],
+        Kind::Socket => &[K::Socket],
+        Kind::Connect => &[K::Connect],
+        Kind::Dup => &[K::Dup, K::Dup2, K::Dup3],
+        Kind::Close => &[K::Close],
+        Kind::Open => &[K::Open, K::OpenAt, K::OpenAt2],
+        Kind::Rename => &[K::Rename, K::RenameAt, K::RenameAt2],
+        Kind::Unlink => &[K::Unlink, K::UnlinkAt],
+        Kind::Chmod => &[K::Chmod, K::Fchmod, K::FchmodAt, K::FchmodAt2],
+        Kind::Link => &[K::Link, K::LinkAt, K::Symlink, K::SymlinkAt],
+        Kind::Truncate => &[K::Truncate, K::Ftruncate],
+        Kind::Mount => &[K::Mount],
+        Kind::MemfdCreate => &[K::MemfdCreate],
+        Kind::Ptrace => &[K::Ptrace],
+        Kind::ProcessVm => &[K::ProcessVmReadv, K::ProcessVmWritev],
+        Kind::Mmap => &[K::Mmap],
+        Kind::Mprotect => &[K::Mprotect],
+        Kind::Kill => &[K::Kill, K::Tkill, K::Tgkill],
+        Kind::Bind => &[K::Bind],
+        Kind::Listen => &[K::Listen],
+        Kind::Accept => &[K::Accept, K::Accept4],
+        Kind::DnsQuery => &[K::SendTo, K::SendMsg, K::SendMmsg],
+        Kind::Setuid => &[K::Setuid, K::Setreuid, K::Setresuid],
+        Kind::Setgid => &[K::Setgid, K::Setregid, K::Setresgid],
+        Kind::Capset => &[K::Capset],
+        Kind::PrctlSetName => &[K::PrctlSetName],
+        Kind::LoadModule => &[K::InitModule, K::FinitModule],
+        Kind::Bpf => &[K::Bpf],
+        Kind::Unshare => &[K::Unshare],
+        Kind::Setns => &[K::Setns],
+    }
+}
+
+/// The kernel's kind mask for the event kinds `wanted`, plus what the tracker always needs.
+pub fn kind_mask(wanted: impl IntoIterator<Item = Kind>) -> u64 {
+    let tracker = TRACKER_KINDS.iter();
+    let wanted: Vec<K> = wanted
+        .into_iter()
+        .flat_map(|k| wire_kinds(k).iter().copied())
+        .collect();
+    tracker
+        .chain(wanted.iter())
+        .fold(0, |mask, k| mask | 1u64 << (*k as u32))
+}
+
+/// Program names are the tracepoint names, or `env_` and the tracepoint name for a second
+/// program on the same tracepoint; the category follows from the prefix.
 fn tracepoint_of(program: &str) -> (&'static str, String) {
+    let program = program.strip_prefix("env_").unwrap_or(program);
     if program.starts_with("sched_") {
         ("sched", program.to_string())
     } else {
@@ -151,6 +283,38 @@ pub fn field_offset(format: &str, field: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_masks() {
+        let base = kind_mask([]);
+        for k in TRACKER_KINDS {
+            assert_ne!(base & 1 << (k as u32), 0, "{k:?} is always on");
+        }
+        assert_eq!(base & 1 << (K::OpenAt as u32), 0);
+        let open = kind_mask([Kind::Open]);
+        assert_eq!(
+            open & !base,
+            1 << K::Open as u32 | 1 << K::OpenAt as u32 | 1 << K::OpenAt2 as u32
+        );
+        // Every wire kind belongs to some host kind or to the tracker, and fits in the mask.
+        let all = kind_mask(Kind::ALL);
+        for v in 1..=K::MAX {
+            let k = K::from_u32(v).unwrap();
+            assert_ne!(all & 1 << v, 0, "{k:?} is reachable from a host kind");
+        }
+        assert_eq!(K::from_u32(K::MAX + 1), None);
+    }
+
+    #[test]
+    fn programs_map_to_their_kinds() {
+        assert_eq!(program_kind("sys_enter_openat"), Some(K::OpenAt));
+        assert_eq!(program_kind("sys_exit_openat2"), Some(K::OpenAt2));
+        assert_eq!(program_kind("sys_enter_prctl"), Some(K::PrctlSetName));
+        assert_eq!(program_kind("sys_exit_sendmmsg"), Some(K::SendMmsg));
+        assert_eq!(program_kind("env_sys_enter_execve"), Some(K::Exec));
+        assert_eq!(program_kind("sched_process_exit"), Some(K::Exit));
+        assert_eq!(program_kind("sys_enter_execveat"), None, "always attached");
+    }
 
     #[test]
     fn format_offsets_on_old_and_new_kernels() {

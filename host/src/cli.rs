@@ -23,6 +23,14 @@ pub enum Command {
     /// Watch CMD and all its descendants; fail when a signature finds an attack.
     #[command(after_help = exit_status::HELP)]
     Run(RunArgs),
+    /// Record every event of CMD and its descendants to a file (no signatures run).
+    Record(RecordArgs),
+    /// Run signatures over a recording, with no kernel involved: same output and exit status
+    /// as `vigil run`.
+    #[command(after_help = exit_status::HELP)]
+    Replay(ReplayArgs),
+    /// Print a recording's events as JSON Lines.
+    Events(EventsArgs),
     /// List or inspect signatures.
     Signatures(SignaturesArgs),
     /// Internal: wait until Vigil has armed capture, then exec the command.
@@ -91,6 +99,27 @@ pub struct SignatureSource {
     pub plugin_ca: Option<PathBuf>,
 }
 
+impl SignatureSource {
+    /// No signatures at all (recording, printing events).
+    pub fn none() -> Self {
+        SignatureSource {
+            dirs: Vec::new(),
+            no_default_signatures: true,
+            signature_memory_mib: 0,
+            signature_deadline_ms: 0,
+            settings: Vec::new(),
+            cache_dir: None,
+            no_cache: true,
+            plugins: Vec::new(),
+            plugins_file: None,
+            plugin_max_mib: 0,
+            plugin_timeout_secs: 0,
+            plugin_attempts: 0,
+            plugin_ca: None,
+        }
+    }
+}
+
 /// One `--config ID:KEY=VALUE`.
 #[derive(Clone, Debug)]
 pub struct Setting {
@@ -116,10 +145,9 @@ fn parse_setting(s: &str) -> Result<Setting, String> {
     })
 }
 
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub signatures: SignatureSource,
+/// How findings and Vigil's own state turn into an exit status; shared by run and replay.
+#[derive(Args, Debug, Clone)]
+pub struct VerdictArgs {
     /// Also write findings as JSON Lines to PATH.
     #[arg(long, value_name = "PATH")]
     pub findings: Option<PathBuf>,
@@ -129,12 +157,55 @@ pub struct RunArgs {
     /// Keep the command's status when Vigil was degraded (lost events, disabled signatures).
     #[arg(long)]
     pub allow_degraded: bool,
+    /// Exit 87 when any event was lost, even with --allow-degraded.
+    #[arg(long)]
+    pub fail_on_loss: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub signatures: SignatureSource,
+    #[command(flatten)]
+    pub verdict: VerdictArgs,
     /// Ring buffer size in KiB (a power of two, at least the page size).
     #[arg(long, value_name = "KIB", default_value_t = 4096)]
     pub ring_kib: u32,
     /// The command to watch, and its arguments.
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The record file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Ring buffer size in KiB (a power of two, at least the page size).
+    #[arg(long, value_name = "KIB", default_value_t = 4096)]
+    pub ring_kib: u32,
+    /// Keep the command's status when events were lost (by default: exit 87).
+    #[arg(long)]
+    pub allow_degraded: bool,
+    /// The command to watch, and its arguments.
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub signatures: SignatureSource,
+    #[command(flatten)]
+    pub verdict: VerdictArgs,
+    /// A file written by `vigil record`.
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// A file written by `vigil record`.
+    pub file: PathBuf,
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,12 @@ pub enum Record {
         argv: Vec<String>,
         truncated: bool,
     },
+    /// The selected `(name, value)` environment entries of the exec being entered (only names
+    /// in `wire::ENV_NAMES`).
+    ExecEnv {
+        header: wire::Header,
+        env: Vec<(String, String)>,
+    },
     ExecResult {
         header: wire::Header,
         ret: i64,
@@ -55,19 +61,42 @@ pub enum Record {
         fd: i32,
         ret: i64,
     },
+    /// Any other argument-only syscall (a wire `SyscallEvent`).
+    Args {
+        header: wire::Header,
+        kind: wire::EventKind,
+        args: [u64; 6],
+        ret: i64,
+    },
+    /// A syscall with strings and buffers copied from the caller (a wire `PathEvent`).
+    Body {
+        header: wire::Header,
+        kind: wire::EventKind,
+        args: [u64; 6],
+        ret: i64,
+        /// Up to two strings; a string longer than `PATH_LEN - 1` bytes is cut there.
+        paths: [String; 2],
+        /// The socket address copied, if any.
+        addr: Vec<u8>,
+        /// The payload head copied, if any.
+        data: Vec<u8>,
+    },
 }
 
 impl Record {
     pub fn header(&self) -> &wire::Header {
         match self {
             Record::Exec { header, .. }
+            | Record::ExecEnv { header, .. }
             | Record::ExecResult { header, .. }
             | Record::Fork { header, .. }
             | Record::Exit { header, .. }
             | Record::Socket { header, .. }
             | Record::Connect { header, .. }
             | Record::Dup { header, .. }
-            | Record::Close { header, .. } => header,
+            | Record::Close { header, .. }
+            | Record::Args { header, .. }
+            | Record::Body { header, .. } => header,
         }
     }
 }
@@ -134,6 +163,25 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 truncated: ev.flags & wire::EXEC_FLAG_ARGV_TRUNCATED != 0,
             }
         }
+        K::ExecEnv => {
+            let ev: wire::ExecEnvEvent = read(bytes, kind)?;
+            let env = wire::ENV_NAMES
+                .iter()
+                .zip(ev.env.iter())
+                .enumerate()
+                .filter(|(k, _)| ev.present & (1 << k) != 0)
+                .filter_map(|(_, (name, slot))| {
+                    let end = slot.iter().position(|&b| b == 0).unwrap_or(slot.len());
+                    // Belt and braces: the kernel side already selects by exact name.
+                    let entry = slot[..end].strip_prefix(*name)?;
+                    Some((
+                        String::from_utf8_lossy(&name[..name.len() - 1]).into_owned(),
+                        String::from_utf8_lossy(entry).into_owned(),
+                    ))
+                })
+                .collect();
+            Record::ExecEnv { header, env }
+        }
         K::Fork => {
             let ev: wire::ForkEvent = read(bytes, kind)?;
             Record::Fork {
@@ -157,6 +205,78 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 fd: ev.fd as i32,
                 address,
                 family,
+                ret: ev.ret,
+            }
+        }
+        K::Open
+        | K::OpenAt
+        | K::OpenAt2
+        | K::Rename
+        | K::RenameAt
+        | K::RenameAt2
+        | K::Unlink
+        | K::UnlinkAt
+        | K::Chmod
+        | K::FchmodAt
+        | K::FchmodAt2
+        | K::Link
+        | K::LinkAt
+        | K::Symlink
+        | K::SymlinkAt
+        | K::Truncate
+        | K::Mount
+        | K::MemfdCreate
+        | K::Bind
+        | K::Accept
+        | K::Accept4
+        | K::SendTo
+        | K::SendMsg
+        | K::SendMmsg
+        | K::Capset
+        | K::PrctlSetName
+        | K::InitModule
+        | K::FinitModule
+        | K::Chdir
+        | K::Bpf => {
+            let ev: wire::PathEvent = read(bytes, kind)?;
+            let b = &ev.body;
+            let addr_len = (b.addr_len as usize).min(b.addr.len());
+            let data_len = (b.data_len as usize).min(b.data.len());
+            Record::Body {
+                header,
+                kind: ek,
+                args: b.args,
+                ret: ev.ret,
+                paths: [c_str(&b.path[0]), c_str(&b.path[1])],
+                addr: b.addr[..addr_len].to_vec(),
+                data: b.data[..data_len].to_vec(),
+            }
+        }
+        K::Fchmod
+        | K::Ftruncate
+        | K::Ptrace
+        | K::ProcessVmReadv
+        | K::ProcessVmWritev
+        | K::Mprotect
+        | K::Mmap
+        | K::Kill
+        | K::Tkill
+        | K::Tgkill
+        | K::Listen
+        | K::Setuid
+        | K::Setgid
+        | K::Setreuid
+        | K::Setregid
+        | K::Setresuid
+        | K::Setresgid
+        | K::Unshare
+        | K::Fchdir
+        | K::Setns => {
+            let ev: wire::SyscallEvent = read(bytes, kind)?;
+            Record::Args {
+                header,
+                kind: ek,
+                args: ev.args,
                 ret: ev.ret,
             }
         }
@@ -197,6 +317,75 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
             }
         }
     })
+}
+
+/// The first question of a DNS message: `(id, name, type)`. Accepts the 2-byte length prefix
+/// of DNS over TCP. `None` when the bytes are not a query with a well-formed first question.
+pub fn dns_question(payload: &[u8]) -> Option<(u16, String, u16)> {
+    fn parse(msg: &[u8]) -> Option<(u16, String, u16)> {
+        if msg.len() < 12 {
+            return None;
+        }
+        let id = u16::from_be_bytes([msg[0], msg[1]]);
+        // A standard query: QR 0, opcode 0, exactly one question, no answers or authority.
+        let count = |i: usize| u16::from_be_bytes([msg[i], msg[i + 1]]);
+        if msg[2] & 0xf8 != 0 || count(4) != 1 || count(6) != 0 || count(8) != 0 {
+            return None;
+        }
+        let mut name = String::new();
+        let mut at = 12;
+        loop {
+            let len = *msg.get(at)? as usize;
+            at += 1;
+            if len == 0 {
+                break;
+            }
+            // Compression pointers never appear in a first question; longer labels are invalid.
+            if len > 63 || name.len() + len + 1 > 255 {
+                return None;
+            }
+            let label = msg.get(at..at + len)?;
+            if !name.is_empty() {
+                name.push('.');
+            }
+            for &c in label {
+                if c.is_ascii_graphic() && c != b'.' {
+                    name.push(c as char);
+                } else {
+                    name.push_str(&format!("\\{c:03}"));
+                }
+            }
+            at += len;
+        }
+        let qtype = u16::from_be_bytes([*msg.get(at)?, *msg.get(at + 1)?]);
+        Some((id, name, qtype))
+    }
+    parse(payload).or_else(|| {
+        let len = u16::from_be_bytes([*payload.first()?, *payload.get(1)?]) as usize;
+        if len < 12 {
+            return None;
+        }
+        parse(&payload[2..])
+    })
+}
+
+/// The usual mnemonic of a DNS query type.
+pub fn dns_type_name(qtype: u16) -> String {
+    match qtype {
+        1 => "A".into(),
+        2 => "NS".into(),
+        5 => "CNAME".into(),
+        6 => "SOA".into(),
+        12 => "PTR".into(),
+        15 => "MX".into(),
+        16 => "TXT".into(),
+        28 => "AAAA".into(),
+        33 => "SRV".into(),
+        64 => "SVCB".into(),
+        65 => "HTTPS".into(),
+        255 => "ANY".into(),
+        other => format!("TYPE{other}"),
+    }
 }
 
 /// Decodes a `struct sockaddr` as user space passed it.
@@ -248,6 +437,7 @@ mod tests {
             gid: 0,
             _pad: 0,
             ts_ns: 1,
+            cgroup_id: 0,
             comm: *b"python3\0\0\0\0\0\0\0\0\0",
         }
     }
@@ -283,6 +473,32 @@ mod tests {
                 assert_eq!(argv, ["sh", "-c", "echo hi"]);
                 assert!(truncated);
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_env_keeps_only_allowlisted_slots() {
+        let mut ev = wire::ExecEnvEvent {
+            header: header(wire::EventKind::ExecEnv),
+            present: 0b1000011,
+            flags: 0,
+            env: [[0; wire::ENV_VALUE_LEN]; wire::ENV_NAMES.len()],
+        };
+        ev.env[0][..21].copy_from_slice(b"LD_PRELOAD=/tmp/x.so\0");
+        // A slot whose text does not start with its own name is dropped.
+        ev.env[1][..20].copy_from_slice(b"GITHUB_TOKEN=secret\0");
+        ev.env[6][..15].copy_from_slice(b"RUNNER_NAME=r1\0");
+        // Not marked present: ignored.
+        ev.env[2][..17].copy_from_slice(b"GITHUB_ACTION=x\0\0");
+        match decode(bytes_of(&ev)).unwrap() {
+            Record::ExecEnv { env, .. } => assert_eq!(
+                env,
+                [
+                    ("LD_PRELOAD".to_string(), "/tmp/x.so".to_string()),
+                    ("RUNNER_NAME".to_string(), "r1".to_string())
+                ]
+            ),
             other => panic!("{other:?}"),
         }
     }
@@ -329,5 +545,89 @@ mod tests {
         un[2..9].copy_from_slice(b"/run/s\0");
         assert_eq!(sockaddr(&un).1.to_string(), "unix:/run/s");
         assert_eq!(sockaddr(&[1]), (Family::Other(0), SockAddr::Unknown));
+    }
+
+    /// A real query as `dig`/glibc send it: id 0x1234, RD, one question.
+    fn query(name: &[&str], qtype: u16) -> Vec<u8> {
+        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        for l in name {
+            q.push(l.len() as u8);
+            q.extend_from_slice(l.as_bytes());
+        }
+        q.push(0);
+        q.extend_from_slice(&qtype.to_be_bytes());
+        q.extend_from_slice(&1u16.to_be_bytes());
+        q
+    }
+
+    #[test]
+    fn dns_questions_decode() {
+        let q = query(&["exfil", "example", "com"], 28);
+        assert_eq!(
+            dns_question(&q),
+            Some((0x1234, "exfil.example.com".into(), 28))
+        );
+        let mut tcp = (q.len() as u16).to_be_bytes().to_vec();
+        tcp.extend_from_slice(&q);
+        assert_eq!(
+            dns_question(&tcp),
+            Some((0x1234, "exfil.example.com".into(), 28))
+        );
+        assert_eq!(dns_type_name(28), "AAAA");
+        assert_eq!(dns_type_name(99), "TYPE99");
+        // Truncated, responses, empty, overlong labels: never a panic, never a bogus name.
+        for cut in 0..q.len() - 2 {
+            assert_eq!(dns_question(&q[..cut]), None, "cut at {cut}");
+        }
+        let mut response = q.clone();
+        response[2] |= 0x80;
+        assert_eq!(dns_question(&response), None);
+        let mut bad = q.clone();
+        bad[12] = 64;
+        assert_eq!(dns_question(&bad), None);
+        let odd = query(&["a b", "c"], 1);
+        assert_eq!(dns_question(&odd).unwrap().1, "a\\032b.c");
+    }
+
+    #[test]
+    fn body_records_decode() {
+        let mut ev = wire::PathEvent {
+            header: header(wire::EventKind::RenameAt2),
+            ret: 0,
+            body: wire::SyscallBody {
+                args: [u64::MAX - 99, 0, 3, 0, 1, 0],
+                flags: wire::BODY_FLAG_PATH1_TRUNCATED,
+                addr_len: 500,
+                data_len: 2,
+                data_total: 9,
+                addr: [0; wire::SOCKADDR_LEN],
+                path: [[0; wire::PATH_LEN]; 2],
+                data: [7; wire::DATA_LEN],
+            },
+        };
+        ev.body.path[0][..4].copy_from_slice(b"a/b\0");
+        ev.body.path[1][..2].copy_from_slice(b"c\0");
+        match decode(bytes_of(&ev)).unwrap() {
+            Record::Body {
+                kind,
+                args,
+                paths,
+                addr,
+                data,
+                ..
+            } => {
+                assert_eq!(kind, wire::EventKind::RenameAt2);
+                assert_eq!(args[4], 1);
+                assert_eq!(paths, ["a/b".to_string(), "c".to_string()]);
+                assert_eq!(addr.len(), wire::SOCKADDR_LEN, "clamped to the buffer");
+                assert_eq!(data, [7, 7]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let short = &bytes_of(&ev)[..size_of::<wire::PathEvent>() - 1];
+        assert!(matches!(
+            decode(short),
+            Err(DecodeError::Short { kind: 16, .. })
+        ));
     }
 }

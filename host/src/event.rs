@@ -1,7 +1,7 @@
 //! Vigil's enriched events: what signatures see (converted to WIT types in `sandbox`) and what
 //! findings carry in JSON.
 
-use std::net::IpAddr;
+use std::{collections::BTreeMap, net::IpAddr};
 
 use serde::Serialize;
 
@@ -14,6 +14,8 @@ pub struct Event {
     pub tid: u32,
     pub uid: u32,
     pub gid: u32,
+    /// The task's cgroup v2 id.
+    pub cgroup_id: u64,
     pub comm: String,
     #[serde(flatten)]
     pub data: EventData,
@@ -26,6 +28,9 @@ pub enum EventData {
         filename: String,
         argv: Vec<String>,
         argv_truncated: bool,
+        /// The fixed set of variables Vigil may see (`LD_PRELOAD`, `LD_LIBRARY_PATH`, the CI
+        /// step identifiers) that were set; never any other environment value.
+        env: BTreeMap<String, String>,
     },
     Fork {
         child_pid: u32,
@@ -56,6 +61,189 @@ pub enum EventData {
         target: FdTarget,
         result: i64,
     },
+    /// open, openat, openat2.
+    Open {
+        syscall: &'static str,
+        /// Absolute when the directory it was relative to could be resolved.
+        path: String,
+        flags: u64,
+        mode: u32,
+        /// openat2's `resolve` flags.
+        resolve: Option<u64>,
+        result: i64,
+    },
+    /// rename, renameat, renameat2.
+    Rename {
+        syscall: &'static str,
+        old_path: String,
+        new_path: String,
+        flags: u32,
+        result: i64,
+    },
+    /// unlink, unlinkat.
+    Unlink {
+        syscall: &'static str,
+        path: String,
+        flags: u32,
+        result: i64,
+    },
+    /// chmod, fchmod, fchmodat, fchmodat2.
+    Chmod {
+        syscall: &'static str,
+        path: String,
+        mode: u32,
+        result: i64,
+    },
+    /// link, linkat, symlink, symlinkat: `path` is the new name; `target` what it points to
+    /// (for symbolic links, the text stored in the link, as given).
+    Link {
+        syscall: &'static str,
+        target: String,
+        path: String,
+        symbolic: bool,
+        result: i64,
+    },
+    /// truncate, ftruncate.
+    Truncate {
+        syscall: &'static str,
+        path: String,
+        length: u64,
+        result: i64,
+    },
+    Mount {
+        source: String,
+        target: String,
+        fstype: String,
+        flags: u64,
+        result: i64,
+    },
+    MemfdCreate {
+        name: String,
+        flags: u32,
+        result: i64,
+    },
+    Ptrace {
+        request: i64,
+        target_pid: i32,
+        result: i64,
+    },
+    /// process_vm_readv, process_vm_writev.
+    ProcessVm {
+        syscall: &'static str,
+        target_pid: i32,
+        write: bool,
+        result: i64,
+    },
+    /// mmap of memory that is executable and writable or anonymous.
+    Mmap {
+        address: u64,
+        length: u64,
+        prot: u32,
+        flags: u32,
+        fd: i32,
+        writable: bool,
+        anonymous: bool,
+        result: i64,
+    },
+    /// mprotect adding PROT_EXEC.
+    Mprotect {
+        address: u64,
+        length: u64,
+        prot: u32,
+        writable: bool,
+        /// Whether the region is anonymous memory, when /proc could still say.
+        anonymous: Option<bool>,
+        result: i64,
+    },
+    /// kill, tkill, tgkill.
+    Kill {
+        syscall: &'static str,
+        target_pid: i32,
+        target_tid: Option<i32>,
+        signal: i32,
+        result: i64,
+    },
+    Bind {
+        fd: i32,
+        family: Family,
+        address: SockAddr,
+        result: i64,
+    },
+    Listen {
+        fd: i32,
+        backlog: i32,
+        result: i64,
+    },
+    /// accept, accept4: `result` is the new fd, `address` the peer.
+    Accept {
+        syscall: &'static str,
+        fd: i32,
+        family: Family,
+        address: SockAddr,
+        flags: u32,
+        result: i64,
+    },
+    /// A DNS query sent (sendto, sendmsg, sendmmsg) to port 53.
+    DnsQuery {
+        syscall: &'static str,
+        fd: i32,
+        server: SockAddr,
+        id: u16,
+        name: String,
+        query_type: u16,
+        query_type_name: String,
+        result: i64,
+    },
+    /// setuid, setreuid, setresuid: ids the call asked for (`None`: unchanged).
+    Setuid {
+        syscall: &'static str,
+        real: Option<u32>,
+        effective: Option<u32>,
+        saved: Option<u32>,
+        result: i64,
+    },
+    /// setgid, setregid, setresgid.
+    Setgid {
+        syscall: &'static str,
+        real: Option<u32>,
+        effective: Option<u32>,
+        saved: Option<u32>,
+        result: i64,
+    },
+    Capset {
+        effective: u64,
+        permitted: u64,
+        inheritable: u64,
+        result: i64,
+    },
+    /// prctl(PR_SET_NAME).
+    PrctlSetName {
+        name: String,
+        result: i64,
+    },
+    /// init_module, finit_module.
+    LoadModule {
+        syscall: &'static str,
+        fd: Option<i32>,
+        params: String,
+        result: i64,
+    },
+    Bpf {
+        cmd: u32,
+        cmd_name: &'static str,
+        /// For BPF_PROG_LOAD: the program type; for map commands: the map fd.
+        attr_head: Option<u32>,
+        result: i64,
+    },
+    Unshare {
+        flags: u64,
+        result: i64,
+    },
+    Setns {
+        fd: i32,
+        nstype: u64,
+        result: i64,
+    },
 }
 
 impl EventData {
@@ -68,6 +256,31 @@ impl EventData {
             EventData::Connect { .. } => Kind::Connect,
             EventData::Dup { .. } => Kind::Dup,
             EventData::Close { .. } => Kind::Close,
+            EventData::Open { .. } => Kind::Open,
+            EventData::Rename { .. } => Kind::Rename,
+            EventData::Unlink { .. } => Kind::Unlink,
+            EventData::Chmod { .. } => Kind::Chmod,
+            EventData::Link { .. } => Kind::Link,
+            EventData::Truncate { .. } => Kind::Truncate,
+            EventData::Mount { .. } => Kind::Mount,
+            EventData::MemfdCreate { .. } => Kind::MemfdCreate,
+            EventData::Ptrace { .. } => Kind::Ptrace,
+            EventData::ProcessVm { .. } => Kind::ProcessVm,
+            EventData::Mmap { .. } => Kind::Mmap,
+            EventData::Mprotect { .. } => Kind::Mprotect,
+            EventData::Kill { .. } => Kind::Kill,
+            EventData::Bind { .. } => Kind::Bind,
+            EventData::Listen { .. } => Kind::Listen,
+            EventData::Accept { .. } => Kind::Accept,
+            EventData::DnsQuery { .. } => Kind::DnsQuery,
+            EventData::Setuid { .. } => Kind::Setuid,
+            EventData::Setgid { .. } => Kind::Setgid,
+            EventData::Capset { .. } => Kind::Capset,
+            EventData::PrctlSetName { .. } => Kind::PrctlSetName,
+            EventData::LoadModule { .. } => Kind::LoadModule,
+            EventData::Bpf { .. } => Kind::Bpf,
+            EventData::Unshare { .. } => Kind::Unshare,
+            EventData::Setns { .. } => Kind::Setns,
         }
     }
 }
@@ -83,9 +296,70 @@ pub enum Kind {
     Connect,
     Dup,
     Close,
+    Open,
+    Rename,
+    Unlink,
+    Chmod,
+    Link,
+    Truncate,
+    Mount,
+    MemfdCreate,
+    Ptrace,
+    ProcessVm,
+    Mmap,
+    Mprotect,
+    Kill,
+    Bind,
+    Listen,
+    Accept,
+    DnsQuery,
+    Setuid,
+    Setgid,
+    Capset,
+    PrctlSetName,
+    LoadModule,
+    Bpf,
+    Unshare,
+    Setns,
 }
 
 impl Kind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Kind; 32] = [
+        Kind::Exec,
+        Kind::Fork,
+        Kind::Exit,
+        Kind::Socket,
+        Kind::Connect,
+        Kind::Dup,
+        Kind::Close,
+        Kind::Open,
+        Kind::Rename,
+        Kind::Unlink,
+        Kind::Chmod,
+        Kind::Link,
+        Kind::Truncate,
+        Kind::Mount,
+        Kind::MemfdCreate,
+        Kind::Ptrace,
+        Kind::ProcessVm,
+        Kind::Mmap,
+        Kind::Mprotect,
+        Kind::Kill,
+        Kind::Bind,
+        Kind::Listen,
+        Kind::Accept,
+        Kind::DnsQuery,
+        Kind::Setuid,
+        Kind::Setgid,
+        Kind::Capset,
+        Kind::PrctlSetName,
+        Kind::LoadModule,
+        Kind::Bpf,
+        Kind::Unshare,
+        Kind::Setns,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Exec => "exec",
@@ -95,6 +369,31 @@ impl Kind {
             Kind::Connect => "connect",
             Kind::Dup => "dup",
             Kind::Close => "close",
+            Kind::Open => "open",
+            Kind::Rename => "rename",
+            Kind::Unlink => "unlink",
+            Kind::Chmod => "chmod",
+            Kind::Link => "link",
+            Kind::Truncate => "truncate",
+            Kind::Mount => "mount",
+            Kind::MemfdCreate => "memfd_create",
+            Kind::Ptrace => "ptrace",
+            Kind::ProcessVm => "process_vm",
+            Kind::Mmap => "mmap",
+            Kind::Mprotect => "mprotect",
+            Kind::Kill => "kill",
+            Kind::Bind => "bind",
+            Kind::Listen => "listen",
+            Kind::Accept => "accept",
+            Kind::DnsQuery => "dns_query",
+            Kind::Setuid => "setuid",
+            Kind::Setgid => "setgid",
+            Kind::Capset => "capset",
+            Kind::PrctlSetName => "prctl_set_name",
+            Kind::LoadModule => "load_module",
+            Kind::Bpf => "bpf",
+            Kind::Unshare => "unshare",
+            Kind::Setns => "setns",
         }
     }
 }

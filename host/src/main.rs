@@ -2,7 +2,8 @@
 //!
 //! One event's path: `capture` (eBPF programs, ring buffer) → `decode` (wire records) →
 //! `tracker` (process tree, fd tables: enrichment) → `dispatcher` (signatures in `sandbox`) →
-//! `report` (stderr, JSON Lines) → `exit_status`.
+//! `report` (stderr, JSON Lines) → `exit_status`. `recording` keeps that stream in a file that
+//! `run`'s pipeline can replay without a kernel.
 
 mod bench;
 mod capture;
@@ -15,6 +16,7 @@ mod exit_status;
 mod hold;
 mod plugins;
 mod procfs;
+mod recording;
 mod report;
 mod run;
 mod sandbox;
@@ -23,7 +25,11 @@ mod tracker;
 
 use clap::Parser;
 
+/// When this process started, for the "armed in N ms" line.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() {
+    STARTED.get_or_init(std::time::Instant::now);
     // A bug in Vigil must fail closed with its documented status, never pass for a clean build.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -39,6 +45,9 @@ fn main() {
             init_logging();
             match command {
                 cli::Command::Run(args) => run::run(args),
+                cli::Command::Record(args) => run::record(args),
+                cli::Command::Replay(args) => run::replay(args),
+                cli::Command::Events(args) => run::events(args),
                 cli::Command::Signatures(args) => signatures::command(args),
                 cli::Command::BenchDispatch(args) => bench::command(args),
                 cli::Command::Hold(_) => unreachable!(),

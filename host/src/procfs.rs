@@ -1,9 +1,122 @@
 //! Reading /proc: the fallback for processes and fds Vigil did not see being created
-//! (inherited from before capture was armed, or from syscalls not traced).
+//! (inherited from before capture was armed, or from syscalls not traced), and for resolving
+//! relative paths against a process's cwd or a directory fd.
+//!
+//! Every read goes through [`ProcIo`], so a recording can keep each answer and a replay can give
+//! the very same answers back without touching this machine's /proc.
 
-use std::{fs, net::IpAddr};
+use std::{collections::VecDeque, fs, net::IpAddr};
+
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Family, FdTarget, SockAddr};
+
+/// One /proc read and what it returned (`None`: it failed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcAnswer {
+    pub op: ProcOp,
+    pub path: String,
+    pub data: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProcOp {
+    Read,
+    ReadLink,
+}
+
+/// Where /proc answers come from.
+#[derive(Debug)]
+pub enum ProcIo {
+    /// This machine's /proc.
+    Live,
+    /// This machine's /proc, keeping every answer until [`ProcIo::take_recorded`].
+    Recording(Vec<ProcAnswer>),
+    /// Answers recorded earlier, consumed in order; `mismatches` counts questions that were
+    /// not the next recorded one (answered `None`).
+    Replay {
+        queue: VecDeque<ProcAnswer>,
+        mismatches: u64,
+    },
+}
+
+impl ProcIo {
+    pub fn replay() -> Self {
+        ProcIo::Replay {
+            queue: VecDeque::new(),
+            mismatches: 0,
+        }
+    }
+
+    /// Answers recorded since the last call.
+    pub fn take_recorded(&mut self) -> Vec<ProcAnswer> {
+        match self {
+            ProcIo::Recording(v) => std::mem::take(v),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Queues recorded answers for the questions the next record will raise.
+    pub fn feed(&mut self, answers: impl IntoIterator<Item = ProcAnswer>) {
+        if let ProcIo::Replay { queue, .. } = self {
+            queue.extend(answers);
+        }
+    }
+
+    /// Replay: questions that did not match the recording, plus answers left unasked.
+    pub fn mismatches(&self) -> u64 {
+        match self {
+            ProcIo::Replay { queue, mismatches } => mismatches + queue.len() as u64,
+            _ => 0,
+        }
+    }
+
+    /// Replay: forgets answers nobody asked for (counting them as mismatches).
+    pub fn settle(&mut self) {
+        if let ProcIo::Replay { queue, mismatches } = self {
+            *mismatches += queue.len() as u64;
+            queue.clear();
+        }
+    }
+
+    fn answer(&mut self, op: ProcOp, path: String) -> Option<Vec<u8>> {
+        let live = |path: &str| match op {
+            ProcOp::Read => fs::read(path).ok(),
+            ProcOp::ReadLink => fs::read_link(path)
+                .ok()
+                .map(|p| p.into_os_string().into_encoded_bytes()),
+        };
+        match self {
+            ProcIo::Live => live(&path),
+            ProcIo::Recording(kept) => {
+                let data = live(&path);
+                kept.push(ProcAnswer {
+                    op,
+                    path,
+                    data: data.clone(),
+                });
+                data
+            }
+            ProcIo::Replay { queue, mismatches } => match queue.front() {
+                Some(a) if a.op == op && a.path == path => queue.pop_front().and_then(|a| a.data),
+                _ => {
+                    *mismatches += 1;
+                    None
+                }
+            },
+        }
+    }
+
+    fn read_to_string(&mut self, path: String) -> Option<String> {
+        self.answer(ProcOp::Read, path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    fn read_link(&mut self, path: String) -> Option<String> {
+        self.answer(ProcOp::ReadLink, path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+}
 
 /// Basic facts about a live process.
 pub struct ProcInfo {
@@ -13,17 +126,17 @@ pub struct ProcInfo {
     pub argv: Vec<String>,
 }
 
-pub fn process(pid: u32) -> Option<ProcInfo> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+pub fn process(io: &mut ProcIo, pid: u32) -> Option<ProcInfo> {
+    let stat = io.read_to_string(format!("/proc/{pid}/stat"))?;
     // comm may contain spaces and parentheses: split at the last ')'.
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
-    let comm = stat[open + 1..close].to_string();
+    // A replayed answer can be anything: never slice backwards.
+    let comm = stat.get(open + 1..close)?.to_string();
     let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
-    let exe = fs::read_link(format!("/proc/{pid}/exe"))
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let argv = fs::read(format!("/proc/{pid}/cmdline"))
+    let exe = io.read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    let argv = io
+        .answer(ProcOp::Read, format!("/proc/{pid}/cmdline"))
         .map(|b| {
             b.split(|&c| c == 0)
                 .filter(|a| !a.is_empty())
@@ -40,22 +153,78 @@ pub fn process(pid: u32) -> Option<ProcInfo> {
 }
 
 /// The executable of a live process.
-pub fn exe(pid: u32) -> Option<String> {
-    fs::read_link(format!("/proc/{pid}/exe"))
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
+pub fn exe(io: &mut ProcIo, pid: u32) -> Option<String> {
+    io.read_link(format!("/proc/{pid}/exe"))
+}
+
+/// Where `fd` of `pid` points (a path, or `socket:[N]`, `pipe:[N]`, `anon_inode:...`).
+pub fn fd_link(io: &mut ProcIo, pid: u32, fd: i32) -> Option<String> {
+    io.read_link(format!("/proc/{pid}/fd/{fd}"))
+}
+
+/// The current directory of a live process.
+pub fn cwd(io: &mut ProcIo, pid: u32) -> Option<String> {
+    io.read_link(format!("/proc/{pid}/cwd"))
+}
+
+/// `path` joined to the absolute directory `base`, with `.` and `..` resolved lexically
+/// (`path` itself when it is already absolute).
+pub fn join(base: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{base}/{path}")
+    };
+    for part in full.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::with_capacity(full.len());
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Whether the mapping holding `addr` in `pid` is anonymous (no backing file).
+pub fn mapping_is_anonymous(io: &mut ProcIo, pid: u32, addr: u64) -> Option<bool> {
+    let maps = io.read_to_string(format!("/proc/{pid}/maps"))?;
+    maps.lines().find_map(|line| {
+        let mut cols = line.split_whitespace();
+        let (lo, hi) = cols.next()?.split_once('-')?;
+        let (lo, hi) = (
+            u64::from_str_radix(lo, 16).ok()?,
+            u64::from_str_radix(hi, 16).ok()?,
+        );
+        if addr < lo || addr >= hi {
+            return None;
+        }
+        // perms, offset, dev, inode, then the optional path.
+        let inode = cols.nth(3)?;
+        let path = cols.next().unwrap_or("");
+        Some(inode == "0" && !path.starts_with('/'))
+    })
 }
 
 /// What `fd` of `pid` refers to right now.
-pub fn fd_target(pid: u32, fd: i32) -> Option<FdTarget> {
-    let link = fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
-    let link = link.to_string_lossy();
+pub fn fd_target(io: &mut ProcIo, pid: u32, fd: i32) -> Option<FdTarget> {
+    let link = fd_link(io, pid, fd)?;
     if let Some(inode) = link
         .strip_prefix("socket:[")
         .and_then(|s| s.strip_suffix(']'))
     {
         let inode: u64 = inode.parse().ok()?;
-        return Some(socket_by_inode(pid, inode).unwrap_or(FdTarget::Socket {
+        return Some(socket_by_inode(io, pid, inode).unwrap_or(FdTarget::Socket {
             family: Family::Other(0),
             socket_type: 0,
             remote: None,
@@ -65,22 +234,20 @@ pub fn fd_target(pid: u32, fd: i32) -> Option<FdTarget> {
         return Some(FdTarget::Pipe);
     }
     if link.starts_with('/') {
-        return Some(FdTarget::File {
-            path: link.into_owned(),
-        });
+        return Some(FdTarget::File { path: link });
     }
     Some(FdTarget::Unknown)
 }
 
 /// Finds a socket by inode in the process's network namespace tables.
-fn socket_by_inode(pid: u32, inode: u64) -> Option<FdTarget> {
+fn socket_by_inode(io: &mut ProcIo, pid: u32, inode: u64) -> Option<FdTarget> {
     for (table, family, socket_type) in [
         ("tcp", Family::Inet, libc::SOCK_STREAM),
         ("tcp6", Family::Inet6, libc::SOCK_STREAM),
         ("udp", Family::Inet, libc::SOCK_DGRAM),
         ("udp6", Family::Inet6, libc::SOCK_DGRAM),
     ] {
-        let Ok(text) = fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
+        let Some(text) = io.read_to_string(format!("/proc/{pid}/net/{table}")) else {
             continue;
         };
         for line in text.lines().skip(1) {
@@ -95,7 +262,7 @@ fn socket_by_inode(pid: u32, inode: u64) -> Option<FdTarget> {
             }
         }
     }
-    if let Ok(text) = fs::read_to_string(format!("/proc/{pid}/net/unix")) {
+    if let Some(text) = io.read_to_string(format!("/proc/{pid}/net/unix")) {
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
             if cols.len() > 6 && cols[6].parse::<u64>().ok() == Some(inode) {
@@ -118,10 +285,13 @@ fn socket_by_inode(pid: u32, inode: u64) -> Option<FdTarget> {
 pub fn parse_hex_endpoint(s: &str) -> Option<(IpAddr, u16)> {
     let (addr, port) = s.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
+    // `get`, not indexing: a replayed table may hold anything, multi-byte characters included.
     let words: Vec<u32> = (0..addr.len() / 8)
-        .map(|i| u32::from_str_radix(&addr[i * 8..i * 8 + 8], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+        .map(|i| {
+            addr.get(i * 8..i * 8 + 8)
+                .and_then(|w| u32::from_str_radix(w, 16).ok())
+        })
+        .collect::<Option<_>>()?;
     let ip = match words.as_slice() {
         [w] => IpAddr::from(w.to_ne_bytes()),
         [a, b, c, d] => {
@@ -151,6 +321,7 @@ mod tests {
             Some(("::1".parse().unwrap(), 80))
         );
         assert_eq!(parse_hex_endpoint("zz:1"), None);
+        assert_eq!(parse_hex_endpoint("0100007\u{e9}:115C"), None);
     }
 
     #[test]
@@ -162,13 +333,14 @@ mod tests {
             assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
             (fds[0], fds[1])
         };
-        assert_eq!(fd_target(me, r), Some(FdTarget::Pipe));
+        let io = &mut ProcIo::Recording(Vec::new());
+        assert_eq!(fd_target(io, me, r), Some(FdTarget::Pipe));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         use std::os::fd::AsRawFd;
         assert_eq!(
-            fd_target(me, stream.as_raw_fd()),
+            fd_target(io, me, stream.as_raw_fd()),
             Some(FdTarget::Socket {
                 family: Family::Inet,
                 socket_type: libc::SOCK_STREAM as u32,
@@ -178,10 +350,75 @@ mod tests {
                 }),
             })
         );
+        // A replay of what was recorded gives the same answers without /proc.
+        let recorded = io.take_recorded();
+        assert!(recorded.len() >= 2);
+        let mut replay = ProcIo::replay();
+        replay.feed(recorded);
         // SAFETY: closing our own pipe.
         unsafe {
             libc::close(r);
             libc::close(w);
         }
+        assert_eq!(fd_target(&mut replay, me, r), Some(FdTarget::Pipe));
+        assert!(matches!(
+            fd_target(&mut replay, me, stream.as_raw_fd()),
+            Some(FdTarget::Socket { .. })
+        ));
+        assert_eq!(replay.mismatches(), 0);
+        assert_eq!(
+            fd_target(&mut replay, me, r),
+            None,
+            "nothing left to answer"
+        );
+        assert_eq!(replay.mismatches(), 1);
+    }
+
+    #[test]
+    fn malformed_stat_is_no_process() {
+        // Found by the record_file fuzz target: ')' before '('.
+        let mut io = ProcIo::replay();
+        io.feed([ProcAnswer {
+            op: ProcOp::Read,
+            path: "/proc/7/stat".into(),
+            data: Some(b"7 il) vg(iR 1 2 3".to_vec()),
+        }]);
+        assert!(process(&mut io, 7).is_none());
+    }
+
+    #[test]
+    fn paths_are_joined() {
+        assert_eq!(join("/tmp", "a/b"), "/tmp/a/b");
+        assert_eq!(join("/tmp/", "./x"), "/tmp/x");
+        assert_eq!(join("/tmp/w", "../y/./z/"), "/tmp/y/z");
+        assert_eq!(join("/tmp", "/etc/passwd"), "/etc/passwd");
+        assert_eq!(join("/", ".."), "/");
+        let io = &mut ProcIo::Live;
+        let cwd = std::env::current_dir().unwrap().display().to_string();
+        assert_eq!(super::cwd(io, std::process::id()), Some(cwd));
+        assert_eq!(super::cwd(io, 0x7fff_0003), None);
+    }
+
+    #[test]
+    fn anonymous_mappings_are_told_apart() {
+        let io = &mut ProcIo::Live;
+        let me = std::process::id();
+        // SAFETY: a fresh private anonymous mapping, unmapped below.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p, libc::MAP_FAILED);
+        assert_eq!(mapping_is_anonymous(io, me, p as u64), Some(true));
+        let code = anonymous_mappings_are_told_apart as *const () as usize as u64;
+        assert_eq!(mapping_is_anonymous(io, me, code), Some(false));
+        // SAFETY: unmapping what we mapped.
+        unsafe { libc::munmap(p, 4096) };
     }
 }

@@ -1,9 +1,16 @@
-//! `vigil run`: load signatures, arm capture, start the command held, release it, then follow
-//! its events until it exits; report and choose the exit status.
+//! `vigil run`, `vigil record`, `vigil replay` and `vigil events`: one pipeline, fed either by
+//! the kernel (arm capture, start the command held, release it, follow its events until it
+//! exits) or by a record file, ending in the same report and exit status.
+//!
+//! Every record, live or replayed, takes the same path through [`Pipeline::feed`]: decode,
+//! enrich in the tracker, optionally append to a record file, and hand to the signatures that
+//! selected its kind.
 
 use std::{
+    ffi::OsString,
     io::Write,
     os::fd::{AsRawFd, FromRawFd, OwnedFd},
+    path::Path,
     process::ExitStatus,
     sync::{Arc, Mutex},
 };
@@ -16,11 +23,14 @@ use tokio::{
 };
 
 use crate::{
-    capture::Capture,
-    cli::RunArgs,
+    capture::{self, Capture},
+    cli::{EventsArgs, RecordArgs, ReplayArgs, RunArgs, SignatureSource, VerdictArgs},
     decode,
     dispatcher::{Dispatcher, Selection},
+    event::Kind,
     exit_status,
+    procfs::ProcIo,
+    recording::{self, Frame},
     report::Reporter,
     sandbox::SharedTracker,
     signatures,
@@ -28,11 +38,75 @@ use crate::{
 };
 
 pub fn run(args: RunArgs) -> i32 {
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")
-        .and_then(|rt| rt.block_on(watch(args)));
+    block_on(async move {
+        let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
+        let pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
+        let mask = capture::kind_mask(Kind::ALL.into_iter().filter(|k| pipeline.wants(*k)));
+        let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, mask).await?;
+        pipeline.conclude(&args.verdict, end)
+    })
+}
+
+pub fn record(args: RecordArgs) -> i32 {
+    block_on(async move {
+        let tracker = Tracker::with_io(ProcIo::Recording(Vec::new()), epoch_offset_ns());
+        let mut writer = recording::Writer::create(&args.output)?;
+        writer.write(&Frame::Start {
+            vigil_version: env!("CARGO_PKG_VERSION").to_string(),
+            kernel: kernel_release(),
+            command: lossy(&args.command),
+            epoch_offset_ns: tracker.epoch_offset_ns(),
+        })?;
+        let tracker: SharedTracker = Arc::new(Mutex::new(tracker));
+        let none = SignatureSource::none();
+        let verdict = VerdictArgs {
+            findings: None,
+            fail_on: crate::cli::Severity::Critical,
+            allow_degraded: args.allow_degraded,
+            fail_on_loss: false,
+        };
+        let pipeline = Pipeline::start(&none, &verdict, tracker, Some(writer), None)?;
+        let (mut pipeline, end) = live(
+            pipeline,
+            &args.command,
+            args.ring_kib,
+            capture::kind_mask(Kind::ALL),
+        )
+        .await?;
+        if let Some(mut writer) = pipeline.writer.take() {
+            writer.write(&Frame::End {
+                command_status: end.command_status,
+                lost: end.lost,
+                decode_errors: pipeline.stats.decode_errors,
+            })?;
+            writer.finish()?;
+        }
+        pipeline.conclude(&verdict, end)
+    })
+}
+
+pub fn replay(args: ReplayArgs) -> i32 {
+    report_error(replay_file(
+        &args.file,
+        Some((&args.signatures, &args.verdict)),
+    ))
+}
+
+pub fn events(args: EventsArgs) -> i32 {
+    report_error(replay_file(&args.file, None))
+}
+
+fn block_on(fut: impl std::future::Future<Output = Result<i32>>) -> i32 {
+    report_error(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")
+            .and_then(|rt| rt.block_on(fut)),
+    )
+}
+
+fn report_error(result: Result<i32>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -44,38 +118,226 @@ pub fn run(args: RunArgs) -> i32 {
 
 /// Counters for the end-of-run status line.
 #[derive(Default)]
-struct Stats {
+pub struct Stats {
     records: u64,
     decode_errors: u64,
 }
 
-async fn watch(args: RunArgs) -> Result<i32> {
-    let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
-    let runtime = signatures::runtime(&args.signatures)?;
-    let sigs = signatures::load(&runtime, &args.signatures, tracker.clone())?;
-    let ids: Vec<&str> = sigs.iter().map(|s| s.metadata.id.as_str()).collect();
-    tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));
-    let reporter = Reporter::new(args.findings.as_deref())?;
-    let (dispatcher, selection) = Dispatcher::start(sigs, reporter)?;
+/// How the watched command (live or recorded) ended.
+pub struct End {
+    command_status: i32,
+    lost: u64,
+    /// Replay: /proc questions the recording could not answer as the live run did.
+    replay_mismatches: u64,
+}
 
-    let mut capture = Capture::load(args.ring_kib.saturating_mul(1024))?;
+/// Decode → enrich → (record) → dispatch, shared by every command.
+pub struct Pipeline {
+    tracker: SharedTracker,
+    selection: Selection,
+    dispatcher: Dispatcher,
+    writer: Option<recording::Writer>,
+    /// `vigil events`: print each event as a JSON line here.
+    printer: Option<Box<dyn Write>>,
+    stats: Stats,
+}
+
+impl Pipeline {
+    fn start(
+        source: &SignatureSource,
+        verdict: &VerdictArgs,
+        tracker: SharedTracker,
+        writer: Option<recording::Writer>,
+        printer: Option<Box<dyn Write>>,
+    ) -> Result<Self> {
+        let nothing_asked = source.no_default_signatures
+            && source.dirs.is_empty()
+            && source.plugins.is_empty()
+            && source.plugins_file.is_none();
+        let sigs = if nothing_asked {
+            Vec::new()
+        } else {
+            let runtime = signatures::runtime(source)?;
+            let sigs = signatures::load(&runtime, source, tracker.clone())?;
+            let ids: Vec<&str> = sigs.iter().map(|s| s.metadata.id.as_str()).collect();
+            tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));
+            sigs
+        };
+        let reporter = Reporter::new(verdict.findings.as_deref())?;
+        let (dispatcher, selection) = Dispatcher::start(sigs, reporter)?;
+        Ok(Pipeline {
+            tracker,
+            selection,
+            dispatcher,
+            writer,
+            printer,
+            stats: Stats::default(),
+        })
+    }
+
+    fn wants(&self, kind: Kind) -> bool {
+        self.selection.wants(kind)
+    }
+
+    fn write(&mut self, frame: &Frame) -> Result<()> {
+        match &mut self.writer {
+            Some(w) => w.write(frame),
+            None => Ok(()),
+        }
+    }
+
+    /// Registers the watched root (live: before it runs).
+    fn add_root(&mut self, pid: u32, ppid: u32, argv: Vec<String>) -> Result<()> {
+        self.write(&Frame::Root {
+            pid,
+            ppid,
+            argv: argv.clone(),
+        })?;
+        let answers = {
+            let mut tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
+            tracker.add_root(pid, ppid, argv);
+            tracker.io.take_recorded()
+        };
+        for a in answers {
+            self.write(&Frame::Proc(a))?;
+        }
+        Ok(())
+    }
+
+    /// One kernel record, as the ring buffer delivered it.
+    fn feed(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stats.records += 1;
+        if let Some(w) = &mut self.writer {
+            w.write(&Frame::Kernel(bytes.to_vec()))?;
+        }
+        let record = match decode::decode(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.decode_errors += 1;
+                tracing::warn!("dropping a kernel record: {e}");
+                return Ok(());
+            }
+        };
+        let (job, answers) = {
+            let mut tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
+            let event = tracker.apply(record);
+            let answers = tracker.io.take_recorded();
+            let job = event.and_then(|event| {
+                tracing::trace!(?event, "event");
+                if let Some(out) = &mut self.printer {
+                    let mut line = match serde_json::to_vec(&event) {
+                        Ok(line) => line,
+                        Err(e) => return Some(Err(anyhow::Error::from(e))),
+                    };
+                    line.push(b'\n');
+                    if let Err(e) = out.write_all(&line) {
+                        return Some(Err(anyhow::Error::from(e)));
+                    }
+                }
+                self.selection.job(event, &tracker).map(Ok)
+            });
+            (job.transpose()?, answers)
+        };
+        for a in answers {
+            self.write(&Frame::Proc(a))?;
+        }
+        if let Some(job) = job {
+            self.dispatcher.send(job)?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the signatures, prints the status line, and chooses the exit status.
+    fn conclude(mut self, verdict: &VerdictArgs, end: End) -> Result<i32> {
+        if let Some(out) = &mut self.printer {
+            out.flush()?;
+        }
+        let outcome = self.dispatcher.finish()?;
+        let reporter = outcome.reporter;
+        let disabled: Vec<String> = outcome
+            .disabled
+            .iter()
+            .map(|(id, why)| format!("{id}: {why}"))
+            .collect();
+        let lost = end.lost;
+        let degraded = lost > 0
+            || self.stats.decode_errors > 0
+            || end.replay_mismatches > 0
+            || outcome.failed_calls > 0
+            || !disabled.is_empty();
+        let state = if degraded { "degraded" } else { "armed" };
+        let mismatches = if end.replay_mismatches > 0 {
+            format!(", {} unanswered /proc question(s)", end.replay_mismatches)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "vigil: status {state}: {} finding(s) ({} suppressed by rate limit), {} event(s), \
+             {lost} lost, {} undecodable, {} failed signature call(s), \
+             {} disabled signature(s){mismatches}",
+            reporter.findings.len(),
+            outcome.suppressed,
+            self.stats.records,
+            self.stats.decode_errors,
+            outcome.failed_calls,
+            disabled.len()
+        );
+        for d in &disabled {
+            eprintln!("vigil: signature disabled: {d}");
+        }
+
+        let command_code = end.command_status;
+        if reporter
+            .findings
+            .iter()
+            .any(|f| f.severity >= verdict.fail_on)
+        {
+            eprintln!(
+                "vigil: failing: findings at or above {} (command exited {command_code})",
+                verdict.fail_on.as_str()
+            );
+            return Ok(exit_status::FINDING);
+        }
+        if lost > 0 && verdict.fail_on_loss {
+            eprintln!("vigil: failing: {lost} event(s) lost (--fail-on-loss)");
+            return Ok(exit_status::VIGIL_ERROR);
+        }
+        if degraded && !verdict.allow_degraded {
+            eprintln!("vigil: failing: Vigil was degraded (use --allow-degraded to accept)");
+            return Ok(exit_status::VIGIL_ERROR);
+        }
+        Ok(command_code)
+    }
+}
+
+/// Loads capture with `mask`, runs `command` held until armed, and feeds every record of its
+/// tree to the pipeline until it exits.
+async fn live(
+    mut pipeline: Pipeline,
+    command: &[OsString],
+    ring_kib: u32,
+    mask: u64,
+) -> Result<(Pipeline, End)> {
+    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask)?;
     // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
     // AsyncFd owns the ring.
     let mut ring = unsafe { AsyncFd::register(capture.take_ring()?) }
         .map_err(|e| e.into_parts().1)
         .context("polling the ring buffer")?;
 
-    let (mut child, pid) = spawn_held(&args, &mut capture, &tracker)?;
-    tracing::info!("armed: watching pid {pid} and its descendants");
+    let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
+    tracing::info!(
+        "armed in {} ms: watching pid {pid} and its descendants",
+        crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis())
+    );
 
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
-    let mut stats = Stats::default();
     let status: ExitStatus = loop {
         tokio::select! {
             guard = ring.readable_mut() => {
                 let mut guard = guard?;
-                drain(guard.get_inner_mut(), &tracker, &selection, &dispatcher, &mut stats)?;
+                drain(guard.get_inner_mut(), &mut pipeline)?;
                 guard.clear_ready();
             }
             status = child.wait() => break status.context("waiting for the command")?,
@@ -84,58 +346,135 @@ async fn watch(args: RunArgs) -> Result<i32> {
         }
     };
     // Everything the tree did before the root exited is already in the ring.
-    drain(
-        ring.get_mut(),
-        &tracker,
-        &selection,
-        &dispatcher,
-        &mut stats,
-    )?;
+    drain(ring.get_mut(), &mut pipeline)?;
     let lost = capture.lost()?;
-    let outcome = dispatcher.finish()?;
-    let reporter = outcome.reporter;
-    let disabled: Vec<String> = outcome
-        .disabled
-        .iter()
-        .map(|(id, why)| format!("{id}: {why}"))
-        .collect();
-    let degraded =
-        lost > 0 || stats.decode_errors > 0 || outcome.failed_calls > 0 || !disabled.is_empty();
-    let state = if degraded { "degraded" } else { "armed" };
-    eprintln!(
-        "vigil: status {state}: {} finding(s) ({} suppressed by rate limit), {} event(s), \
-         {lost} lost, {} undecodable, {} failed signature call(s), {} disabled signature(s)",
-        reporter.findings.len(),
-        outcome.suppressed,
-        stats.records,
-        stats.decode_errors,
-        outcome.failed_calls,
-        disabled.len()
-    );
-    for d in &disabled {
-        eprintln!("vigil: signature disabled: {d}");
-    }
+    Ok((
+        pipeline,
+        End {
+            command_status: command_exit_code(status),
+            lost,
+            replay_mismatches: 0,
+        },
+    ))
+}
 
-    let command_code = command_exit_code(status);
-    if reporter.findings.iter().any(|f| f.severity >= args.fail_on) {
-        eprintln!(
-            "vigil: failing: findings at or above {} (command exited {command_code})",
-            args.fail_on.as_str()
-        );
-        return Ok(exit_status::FINDING);
+/// Replays a record file through the pipeline: with signatures (`vigil replay`) or printing
+/// events (`vigil events`).
+fn replay_file(path: &Path, signatures: Option<(&SignatureSource, &VerdictArgs)>) -> Result<i32> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let frames =
+        recording::parse(&bytes).with_context(|| format!("{}: bad record file", path.display()))?;
+    let Some((
+        _,
+        Frame::Start {
+            epoch_offset_ns, ..
+        },
+    )) = frames.first()
+    else {
+        unreachable!("parse() guarantees a start frame");
+    };
+    let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::with_io(
+        ProcIo::replay(),
+        *epoch_offset_ns,
+    )));
+    let quiet = VerdictArgs {
+        findings: None,
+        fail_on: crate::cli::Severity::Critical,
+        allow_degraded: false,
+        fail_on_loss: false,
+    };
+    let mut pipeline = match signatures {
+        Some((source, verdict)) => Pipeline::start(source, verdict, tracker.clone(), None, None)?,
+        None => {
+            let none = SignatureSource::none();
+            let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            Pipeline::start(&none, &quiet, tracker.clone(), None, Some(out))?
+        }
+    };
+    let feed_answers = |i: usize| {
+        let answers = frames[i + 1..]
+            .iter()
+            .map_while(|(_, f)| match f {
+                Frame::Proc(a) => Some(a.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        tracker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .io
+            .feed(answers);
+    };
+    let settle = || {
+        tracker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .io
+            .settle()
+    };
+    let mut end = None;
+    for (i, (offset, frame)) in frames.iter().enumerate() {
+        match frame {
+            Frame::Start { .. } | Frame::Proc(_) => {}
+            Frame::Root { pid, ppid, argv } => {
+                feed_answers(i);
+                pipeline.add_root(*pid, *ppid, argv.clone())?;
+                settle();
+            }
+            Frame::Kernel(record) => {
+                feed_answers(i);
+                if let Err(e) = pipeline.feed(record) {
+                    // `vigil events FILE | head`: the reader has seen enough.
+                    if signatures.is_none() && is_broken_pipe(&e) {
+                        return Ok(0);
+                    }
+                    return Err(e.context(format!("replaying the record at byte {offset}")));
+                }
+                settle();
+            }
+            Frame::End {
+                command_status,
+                lost,
+                ..
+            } => {
+                end = Some(End {
+                    command_status: *command_status,
+                    lost: *lost,
+                    replay_mismatches: 0,
+                })
+            }
+        }
     }
-    if degraded && !args.allow_degraded {
-        eprintln!("vigil: failing: Vigil was degraded (use --allow-degraded to accept)");
-        return Ok(exit_status::VIGIL_ERROR);
+    let mut end = end.context("a record file without an end frame")?;
+    end.replay_mismatches = tracker
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .io
+        .mismatches();
+    match signatures {
+        Some((_, verdict)) => pipeline.conclude(verdict, end),
+        None => {
+            let mut out = pipeline.printer.take();
+            match out.as_mut().map(|o| o.flush()) {
+                Some(Err(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(0),
+            }
+        }
     }
-    Ok(command_code)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Starts `vigil hold -- CMD`, puts it in scope, then lets it exec the command.
 fn spawn_held(
-    args: &RunArgs,
+    command: &[OsString],
     capture: &mut Capture,
-    tracker: &SharedTracker,
+    pipeline: &mut Pipeline,
 ) -> Result<(tokio::process::Child, u32)> {
     let mut fds = [0; 2];
     // SAFETY: plain pipe2(2); both ends are owned below.
@@ -155,7 +494,7 @@ fn spawn_held(
         .arg("--fd")
         .arg(release_r.as_raw_fd().to_string())
         .arg("--")
-        .args(&args.command)
+        .args(command)
         .kill_on_drop(true)
         .spawn()
         .context("starting the command")?;
@@ -166,49 +505,23 @@ fn spawn_held(
 
     // If arming fails, dropping the write end makes `hold` exit without running the command.
     capture.watch(pid)?;
-    let argv = args
-        .command
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    tracker
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .add_root(pid, std::process::id(), argv);
+    pipeline.add_root(pid, std::process::id(), lossy(command))?;
     let mut release = std::fs::File::from(release_w);
     release.write_all(b"+").context("releasing the command")?;
     Ok((child, pid))
 }
 
+fn lossy(command: &[OsString]) -> Vec<String> {
+    command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// Consumes every record currently in the ring buffer.
-fn drain(
-    ring: &mut RingBuf<MapData>,
-    tracker: &SharedTracker,
-    selection: &Selection,
-    dispatcher: &Dispatcher,
-    stats: &mut Stats,
-) -> Result<()> {
+fn drain(ring: &mut RingBuf<MapData>, pipeline: &mut Pipeline) -> Result<()> {
     while let Some(item) = ring.next() {
-        stats.records += 1;
-        let record = match decode::decode(&item) {
-            Ok(r) => r,
-            Err(e) => {
-                stats.decode_errors += 1;
-                tracing::warn!("dropping a kernel record: {e}");
-                continue;
-            }
-        };
-        drop(item);
-        let job = {
-            let mut tracker = tracker.lock().unwrap_or_else(|e| e.into_inner());
-            tracker.apply(record).and_then(|event| {
-                tracing::trace!(?event, "event");
-                selection.job(event, &tracker)
-            })
-        };
-        if let Some(job) = job {
-            dispatcher.send(job)?;
-        }
+        pipeline.feed(&item)?;
     }
     Ok(())
 }
@@ -225,4 +538,14 @@ fn command_exit_code(status: ExitStatus) -> i32 {
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(exit_status::VIGIL_ERROR)
+}
+
+fn epoch_offset_ns() -> i128 {
+    Tracker::new().epoch_offset_ns()
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }

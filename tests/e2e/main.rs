@@ -4,7 +4,9 @@
 //! They need root (CAP_BPF/CAP_PERFMON). Outside CI a non-root run skips them with a notice;
 //! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
 
+mod capture;
 mod harness;
 mod plugins;
+mod replay;
 mod sandbox;
 mod seed;

@@ -16,6 +16,23 @@ pub const ARGV_LEN: usize = 2048;
 pub const MAX_ARGS: usize = 32;
 /// Bytes kept of a connect() socket address: enough for `sockaddr_un` (110 bytes).
 pub const SOCKADDR_LEN: usize = 112;
+/// Bytes kept of a syscall's extra payload (a DNS query, an `open_how`, a filesystem type).
+pub const DATA_LEN: usize = 256;
+/// Bytes kept of one selected environment entry (`NAME=value`, NUL-terminated).
+pub const ENV_VALUE_LEN: usize = 256;
+/// Most environment entries inspected per exec.
+pub const MAX_ENV: usize = 128;
+/// The only environment variables an exec record may carry, `=` included. Nothing else from
+/// the environment ever leaves the kernel.
+pub const ENV_NAMES: [&[u8]; 7] = [
+    b"LD_PRELOAD=",
+    b"LD_LIBRARY_PATH=",
+    b"GITHUB_ACTION=",
+    b"GITHUB_JOB=",
+    b"GITHUB_RUN_ID=",
+    b"GITHUB_WORKFLOW=",
+    b"RUNNER_NAME=",
+];
 
 /// What a ring-buffer record is. The numeric values are part of the wire format.
 #[repr(u32)]
@@ -41,9 +58,115 @@ pub enum EventKind {
     Dup3 = 9,
     /// close(fd) returned: [`SyscallEvent`].
     Close = 10,
+    /// open(path, flags, mode): [`PathEvent`].
+    Open = 11,
+    /// openat(dirfd, path, flags, mode): [`PathEvent`].
+    OpenAt = 12,
+    /// openat2(dirfd, path, how, size): [`PathEvent`], `open_how` in `data`.
+    OpenAt2 = 13,
+    /// rename(old, new): [`PathEvent`].
+    Rename = 14,
+    /// renameat(olddirfd, old, newdirfd, new): [`PathEvent`].
+    RenameAt = 15,
+    /// renameat2(olddirfd, old, newdirfd, new, flags): [`PathEvent`].
+    RenameAt2 = 16,
+    /// unlink(path): [`PathEvent`].
+    Unlink = 17,
+    /// unlinkat(dirfd, path, flags): [`PathEvent`].
+    UnlinkAt = 18,
+    /// chmod(path, mode): [`PathEvent`].
+    Chmod = 19,
+    /// fchmod(fd, mode): [`SyscallEvent`].
+    Fchmod = 20,
+    /// fchmodat(dirfd, path, mode): [`PathEvent`].
+    FchmodAt = 21,
+    /// link(old, new): [`PathEvent`].
+    Link = 22,
+    /// linkat(olddirfd, old, newdirfd, new, flags): [`PathEvent`].
+    LinkAt = 23,
+    /// symlink(target, linkpath): [`PathEvent`].
+    Symlink = 24,
+    /// symlinkat(target, newdirfd, linkpath): [`PathEvent`].
+    SymlinkAt = 25,
+    /// truncate(path, length): [`PathEvent`].
+    Truncate = 26,
+    /// ftruncate(fd, length): [`SyscallEvent`].
+    Ftruncate = 27,
+    /// mount(source, target, fstype, flags, data): [`PathEvent`], fstype in `data`.
+    Mount = 28,
+    /// memfd_create(name, flags): [`PathEvent`].
+    MemfdCreate = 29,
+    /// ptrace(request, pid, addr, data): [`SyscallEvent`].
+    Ptrace = 30,
+    /// process_vm_readv(pid, ...): [`SyscallEvent`].
+    ProcessVmReadv = 31,
+    /// process_vm_writev(pid, ...): [`SyscallEvent`].
+    ProcessVmWritev = 32,
+    /// mprotect(addr, len, prot) with PROT_EXEC: [`SyscallEvent`].
+    Mprotect = 33,
+    /// mmap(addr, len, prot, flags, fd, off) with PROT_EXEC on writable or anonymous memory: [`SyscallEvent`].
+    Mmap = 34,
+    /// kill(pid, sig): [`SyscallEvent`].
+    Kill = 35,
+    /// tkill(tid, sig): [`SyscallEvent`].
+    Tkill = 36,
+    /// tgkill(tgid, tid, sig): [`SyscallEvent`].
+    Tgkill = 37,
+    /// bind(fd, addr, len): [`PathEvent`], address in `addr`.
+    Bind = 38,
+    /// listen(fd, backlog): [`SyscallEvent`].
+    Listen = 39,
+    /// accept(fd, addr, len): [`PathEvent`], peer in `addr`.
+    Accept = 40,
+    /// accept4(fd, addr, len, flags): [`PathEvent`], peer in `addr`.
+    Accept4 = 41,
+    /// sendto to port 53: [`PathEvent`], server in `addr`, payload head in `data`.
+    SendTo = 42,
+    /// sendmsg to port 53: [`PathEvent`], as `SendTo`.
+    SendMsg = 43,
+    /// sendmmsg to port 53 (first message): [`PathEvent`], as `SendTo`.
+    SendMmsg = 44,
+    /// setuid(uid): [`SyscallEvent`].
+    Setuid = 45,
+    /// setgid(gid): [`SyscallEvent`].
+    Setgid = 46,
+    /// setreuid(ruid, euid): [`SyscallEvent`].
+    Setreuid = 47,
+    /// setregid(rgid, egid): [`SyscallEvent`].
+    Setregid = 48,
+    /// setresuid(ruid, euid, suid): [`SyscallEvent`].
+    Setresuid = 49,
+    /// setresgid(rgid, egid, sgid): [`SyscallEvent`].
+    Setresgid = 50,
+    /// capset(header, data): [`PathEvent`], `cap_user_data` in `data`.
+    Capset = 51,
+    /// prctl(PR_SET_NAME, name): [`PathEvent`], name in `path[0]`.
+    PrctlSetName = 52,
+    /// init_module(image, len, params): [`PathEvent`].
+    InitModule = 53,
+    /// finit_module(fd, params, flags): [`PathEvent`].
+    FinitModule = 54,
+    /// bpf(cmd, attr, size): [`PathEvent`], first attr bytes in `data`.
+    Bpf = 55,
+    /// unshare(flags): [`SyscallEvent`].
+    Unshare = 56,
+    /// setns(fd, nstype): [`SyscallEvent`].
+    Setns = 57,
+    /// fchmodat2(dirfd, path, mode, flags): [`PathEvent`].
+    FchmodAt2 = 58,
+    /// chdir(path): [`PathEvent`]; keeps the host's idea of each process's cwd exact.
+    Chdir = 59,
+    /// fchdir(fd): [`SyscallEvent`].
+    Fchdir = 60,
+    /// execve/execveat entered with selected environment entries: [`ExecEnvEvent`]. Written by
+    /// a second program on the exec tracepoint, so each program stays small for the verifier.
+    ExecEnv = 61,
 }
 
 impl EventKind {
+    /// The highest wire value (kind masks are `u64` bit sets indexed by value).
+    pub const MAX: u32 = 61;
+
     /// Decodes a wire value.
     pub fn from_u32(v: u32) -> Option<Self> {
         Some(match v {
@@ -57,6 +180,57 @@ impl EventKind {
             8 => Self::Dup2,
             9 => Self::Dup3,
             10 => Self::Close,
+            11 => Self::Open,
+            12 => Self::OpenAt,
+            13 => Self::OpenAt2,
+            14 => Self::Rename,
+            15 => Self::RenameAt,
+            16 => Self::RenameAt2,
+            17 => Self::Unlink,
+            18 => Self::UnlinkAt,
+            19 => Self::Chmod,
+            20 => Self::Fchmod,
+            21 => Self::FchmodAt,
+            22 => Self::Link,
+            23 => Self::LinkAt,
+            24 => Self::Symlink,
+            25 => Self::SymlinkAt,
+            26 => Self::Truncate,
+            27 => Self::Ftruncate,
+            28 => Self::Mount,
+            29 => Self::MemfdCreate,
+            30 => Self::Ptrace,
+            31 => Self::ProcessVmReadv,
+            32 => Self::ProcessVmWritev,
+            33 => Self::Mprotect,
+            34 => Self::Mmap,
+            35 => Self::Kill,
+            36 => Self::Tkill,
+            37 => Self::Tgkill,
+            38 => Self::Bind,
+            39 => Self::Listen,
+            40 => Self::Accept,
+            41 => Self::Accept4,
+            42 => Self::SendTo,
+            43 => Self::SendMsg,
+            44 => Self::SendMmsg,
+            45 => Self::Setuid,
+            46 => Self::Setgid,
+            47 => Self::Setreuid,
+            48 => Self::Setregid,
+            49 => Self::Setresuid,
+            50 => Self::Setresgid,
+            51 => Self::Capset,
+            52 => Self::PrctlSetName,
+            53 => Self::InitModule,
+            54 => Self::FinitModule,
+            55 => Self::Bpf,
+            56 => Self::Unshare,
+            57 => Self::Setns,
+            58 => Self::FchmodAt2,
+            59 => Self::Chdir,
+            60 => Self::Fchdir,
+            61 => Self::ExecEnv,
             _ => return None,
         })
     }
@@ -77,6 +251,8 @@ pub struct Header {
     pub _pad: u32,
     /// `bpf_ktime_get_ns()`: CLOCK_MONOTONIC nanoseconds.
     pub ts_ns: u64,
+    /// `bpf_get_current_cgroup_id()`: the task's cgroup v2 id.
+    pub cgroup_id: u64,
     pub comm: [u8; COMM_LEN],
 }
 
@@ -97,20 +273,68 @@ pub struct ExecEvent {
     pub _pad: u32,
 }
 
+/// The selected environment entries of an exec: slot `k` holds `ENV_NAMES[k]`'s entry when bit
+/// `k` of `present` is set. Only emitted when at least one is set.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ExecEnvEvent {
+    pub header: Header,
+    pub present: u32,
+    /// `EXEC_FLAG_ENV_TRUNCATED` when more than `MAX_ENV` entries were not inspected.
+    pub flags: u32,
+    pub env: [[u8; ENV_VALUE_LEN]; ENV_NAMES.len()],
+}
+
 /// Some arguments were not captured (too many, or too long).
 pub const EXEC_FLAG_ARGV_TRUNCATED: u32 = 1;
 /// The path did not fit in `PATH_LEN`.
 pub const EXEC_FLAG_PATH_TRUNCATED: u32 = 2;
 /// The exec was an `execveat`; `filename` may be relative to a directory fd.
 pub const EXEC_FLAG_EXECVEAT: u32 = 4;
+/// The environment was longer than `MAX_ENV` entries: later ones were not inspected.
+pub const EXEC_FLAG_ENV_TRUNCATED: u32 = 8;
 
 /// A syscall's arguments as seen on entry and its return value.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct SyscallEvent {
     pub header: Header,
-    pub args: [u64; 4],
+    pub args: [u64; 6],
     pub ret: i64,
+}
+
+/// A syscall's entry arguments plus what was copied from user memory on entry (or, for
+/// accept, on exit): up to two paths, a socket address and a payload head.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SyscallBody {
+    pub args: [u64; 6],
+    /// `BODY_FLAG_*` bits.
+    pub flags: u32,
+    /// Bytes of `addr` copied.
+    pub addr_len: u32,
+    /// Bytes of `data` copied.
+    pub data_len: u32,
+    /// Length the caller gave for the payload (before clamping to `DATA_LEN`).
+    pub data_total: u32,
+    pub addr: [u8; SOCKADDR_LEN],
+    /// NUL-terminated strings (empty when the syscall has fewer).
+    pub path: [[u8; PATH_LEN]; 2],
+    pub data: [u8; DATA_LEN],
+}
+
+/// `path[0]` did not fit in `PATH_LEN`.
+pub const BODY_FLAG_PATH0_TRUNCATED: u32 = 1;
+/// `path[1]` did not fit in `PATH_LEN`.
+pub const BODY_FLAG_PATH1_TRUNCATED: u32 = 2;
+
+/// A syscall reported with strings or buffers copied from the caller: see [`SyscallBody`].
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PathEvent {
+    pub header: Header,
+    pub ret: i64,
+    pub body: SyscallBody,
 }
 
 /// A connect() with the address the caller passed.
@@ -152,14 +376,22 @@ pub const EXIT_FLAG_HAS_CODE: u32 = 1;
 /// The whole thread group is gone (the process exited, not just a thread).
 pub const EXIT_FLAG_GROUP_DEAD: u32 = 2;
 
-/// Syscall entry state kept per thread between `sys_enter_*` and `sys_exit_*`.
+/// Syscall entry state kept per thread between `sys_enter_*` and `sys_exit_*`: arguments only.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Stash {
     pub kind: u32,
-    pub addr_copied: u32,
-    pub args: [u64; 4],
-    pub addr: [u8; SOCKADDR_LEN],
+    pub _pad: u32,
+    pub args: [u64; 6],
+}
+
+/// Entry state of syscalls that copy strings or buffers from the caller.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BigStash {
+    pub kind: u32,
+    pub _pad: u32,
+    pub body: SyscallBody,
 }
 
 /// Offsets of tracepoint fields whose layout changed between kernel versions. The host reads

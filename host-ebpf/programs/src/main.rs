@@ -5,8 +5,12 @@
 //! one hash lookup and nothing else. Forks of watched tasks are added before the child runs, so
 //! a whole tree is followed from the moment the host arms its root.
 //!
-//! Syscalls whose result matters (socket, connect, dup*, close, execve) stash their arguments on
-//! entry in `STASH`, keyed by thread, and emit one record on exit with arguments and result.
+//! Syscalls whose result matters stash their arguments on entry, keyed by thread, and emit one
+//! record on exit with arguments and result: `STASH` for argument-only syscalls, `BIG_STASH` for
+//! those whose strings or buffers must be copied while the caller's memory is as it passed it.
+//!
+//! `KIND_MASK` (set by the host before loading, so the verifier prunes disabled programs to a
+//! return) says which record kinds anyone wants; the rest are never emitted.
 #![no_std]
 #![no_main]
 
@@ -15,31 +19,51 @@ use core::ffi::c_void;
 use aya_ebpf::{
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_ktime_get_ns,
-        generated::{bpf_probe_read_user, bpf_probe_read_user_str},
+        generated::{
+            bpf_get_current_cgroup_id, bpf_probe_read_kernel, bpf_probe_read_user,
+            bpf_probe_read_user_str,
+        },
     },
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::{HashMap, LruHashMap, PerCpuArray, RingBuf},
     programs::TracePointContext,
     Global,
 };
 use vigil_ebpf_common::{
-    ConnectEvent, EventKind, ExecEvent, ExitEvent, ForkEvent, Header, Stash, SyscallEvent,
-    TracepointLayout, ARGV_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_EXECVEAT,
-    EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE, MAX_ARGS, PATH_LEN,
-    SOCKADDR_LEN,
+    BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, ForkEvent, Header,
+    PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
+    BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN,
+    EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT,
+    EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV,
+    PATH_LEN, SOCKADDR_LEN,
 };
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
 #[map]
 static WATCHED: HashMap<u32, u32> = HashMap::with_max_entries(65536, 0);
 
-/// Syscall arguments between entry and exit, per thread.
+/// Syscall arguments between entry and exit, per thread. LRU: an entry whose exit never came
+/// (a thread killed in a blocking call) ages out instead of filling the map.
 #[map]
-static STASH: HashMap<u64, Stash> = HashMap::with_max_entries(16384, 0);
+static STASH: LruHashMap<u64, Stash> = LruHashMap::with_max_entries(16384, 0);
 
-/// Zeroed scratch used to insert a `Stash` without building it on the 512-byte stack.
+/// Syscall arguments plus copied strings and buffers between entry and exit, per thread (LRU,
+/// as `STASH`).
+#[map]
+static BIG_STASH: LruHashMap<u64, BigStash> = LruHashMap::with_max_entries(4096, 0);
+
+/// Scratch used to build a stash entry without building it on the 512-byte stack.
 #[map]
 static SCRATCH: PerCpuArray<Stash> = PerCpuArray::with_max_entries(1, 0);
+
+/// Scratch used to build a `BigStash` entry.
+#[map]
+static BIG_SCRATCH: PerCpuArray<BigStash> = PerCpuArray::with_max_entries(1, 0);
+
+/// Sockets connected to port 53, keyed by `tgid << 32 | fd`: sends on them are DNS queries.
+/// LRU: entries of processes that exit without closing age out.
+#[map]
+static DNS_FDS: LruHashMap<u64, u8> = LruHashMap::with_max_entries(4096, 0);
 
 /// `exit_group` status per thread group, picked up when the task exits.
 #[map]
@@ -62,6 +86,10 @@ static LAYOUT: Global<TracepointLayout> = Global::new(TracepointLayout {
     _pad: 0,
 });
 
+/// Bit `k` set: records of wire kind `k` are wanted. Set by the host before loading.
+#[no_mangle]
+static KIND_MASK: Global<u64> = Global::new(u64::MAX);
+
 // Offsets shared by every `syscalls:sys_enter_*` / `sys_exit_*` tracepoint.
 const SYS_ENTER_ARG0: usize = 16;
 const SYS_EXIT_RET: usize = 16;
@@ -70,6 +98,11 @@ const SYS_EXIT_RET: usize = 16;
 fn in_scope(tgid: u32) -> bool {
     // SAFETY: the value is only tested for presence.
     unsafe { WATCHED.get(&tgid) }.is_some()
+}
+
+#[inline(always)]
+fn enabled(kind: EventKind) -> bool {
+    KIND_MASK.load() & (1u64 << (kind as u32)) != 0
 }
 
 #[inline(always)]
@@ -93,6 +126,7 @@ fn fill_header(header: *mut Header, kind: EventKind) {
         (*header).gid = (uid_gid >> 32) as u32;
         (*header)._pad = 0;
         (*header).ts_ns = bpf_ktime_get_ns();
+        (*header).cgroup_id = bpf_get_current_cgroup_id();
         (*header).comm = bpf_get_current_comm().unwrap_or([0; 16]);
     }
 }
@@ -209,6 +243,120 @@ pub fn sys_enter_execveat(ctx: TracePointContext) -> u32 {
     emit_exec(&ctx, arg(&ctx, 1), arg(&ctx, 2), EXEC_FLAG_EXECVEAT)
 }
 
+// The environment is read by a second program on the same tracepoints (the host attaches
+// `env_*` programs to the tracepoint named by the rest): argv and environment walks in one
+// program are too much for older verifiers.
+
+#[tracepoint(category = "syscalls", name = "sys_enter_execve")]
+pub fn env_sys_enter_execve(ctx: TracePointContext) -> u32 {
+    emit_exec_env(arg(&ctx, 2))
+}
+
+#[tracepoint(category = "syscalls", name = "sys_enter_execveat")]
+pub fn env_sys_enter_execveat(ctx: TracePointContext) -> u32 {
+    emit_exec_env(arg(&ctx, 3))
+}
+
+/// `ENV_NAMES` as (first 8 bytes, next 8 bytes, mask of the meaningful next bytes), little
+/// endian, so one entry is compared with two word compares.
+const fn env_words(name: &[u8]) -> (u64, u64, u64) {
+    let mut a = 0u64;
+    let mut b = 0u64;
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        if i < 8 {
+            a |= (name[i] as u64) << (8 * i);
+        } else {
+            b |= (name[i] as u64) << (8 * (i - 8));
+            mask |= 0xffu64 << (8 * (i - 8));
+        }
+        i += 1;
+    }
+    (a, b, mask)
+}
+
+const ENV_WORDS: [(u64, u64, u64); ENV_NAMES.len()] = {
+    let mut out = [(0u64, 0u64, 0u64); ENV_NAMES.len()];
+    let mut i = 0;
+    while i < ENV_NAMES.len() {
+        out[i] = env_words(ENV_NAMES[i]);
+        i += 1;
+    }
+    out
+};
+
+/// Which of `ENV_NAMES` an environment entry whose first 16 bytes are `w` names (every name is
+/// 9 to 16 bytes long, `=` included), or `ENV_NAMES.len()` for none.
+#[inline(always)]
+fn env_selected(w: &[u64; 2]) -> usize {
+    let mut i = 0;
+    while i < ENV_WORDS.len() {
+        let (a, b, mask) = ENV_WORDS[i];
+        if w[0] == a && (w[1] & mask) == b {
+            return i;
+        }
+        i += 1;
+    }
+    ENV_NAMES.len()
+}
+
+/// Writes an `ExecEnv` record when the environment holds any of `ENV_NAMES`: each entry in its
+/// own fixed slot, so no offset is carried from one entry to the next.
+#[inline(always)]
+fn emit_exec_env(envp: u64) -> u32 {
+    if envp == 0 || !in_scope((bpf_get_current_pid_tgid() >> 32) as u32) {
+        return 0;
+    }
+    let Some(mut entry) = EVENTS.reserve::<ExecEnvEvent>(0) else {
+        count_lost();
+        return 0;
+    };
+    let ev = entry.as_mut_ptr();
+    // SAFETY: `ev` is a reserved record; each copy goes to slot `k < ENV_NAMES.len()` and is
+    // bounded by the slot's size. What was found is kept in the record, not in registers or on
+    // the stack, so every path through one entry ends in the same verifier state.
+    unsafe {
+        (*ev).present = 0;
+        let mut i = 0;
+        while i < MAX_ENV {
+            let mut p: u64 = 0;
+            let slot = (envp as *const u64).wrapping_add(i);
+            if bpf_probe_read_user(&mut p as *mut u64 as *mut c_void, 8, slot as *const c_void) != 0
+                || p == 0
+            {
+                break;
+            }
+            let mut w = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+            if bpf_probe_read_user(w.as_mut_ptr() as *mut c_void, 16, p as *const c_void) == 0 {
+                let k = env_selected(&w.assume_init());
+                if k < ENV_NAMES.len()
+                    && bpf_probe_read_user_str(
+                        (*ev).env[k].as_mut_ptr() as *mut c_void,
+                        ENV_VALUE_LEN as u32,
+                        p as *const c_void,
+                    ) > 0
+                {
+                    (*ev).present |= 1 << k;
+                }
+            }
+            i += 1;
+        }
+        (*ev).flags = if i == MAX_ENV {
+            EXEC_FLAG_ENV_TRUNCATED
+        } else {
+            0
+        };
+        if (*ev).present == 0 && (*ev).flags == 0 {
+            entry.discard(0);
+            return 0;
+        }
+        fill_header(&mut (*ev).header, EventKind::ExecEnv);
+    }
+    entry.submit(0);
+    0
+}
+
 #[inline(always)]
 fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, flags: u32) -> u32 {
     let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
@@ -278,6 +426,7 @@ fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, flags: u32) -> 
         }
         (*ev).argv_len = off as u32;
         (*ev).argc = argc;
+
         (*ev).flags = flags;
         (*ev)._pad = 0;
     }
@@ -287,16 +436,16 @@ fn emit_exec(_ctx: &TracePointContext, filename: u64, argv: u64, flags: u32) -> 
 
 #[tracepoint(category = "syscalls", name = "sys_exit_execve")]
 pub fn sys_exit_execve(ctx: TracePointContext) -> u32 {
-    emit_result(&ctx, EventKind::ExecResult, [0; 4])
+    emit_result(&ctx, EventKind::ExecResult, [0; 6])
 }
 
 #[tracepoint(category = "syscalls", name = "sys_exit_execveat")]
 pub fn sys_exit_execveat(ctx: TracePointContext) -> u32 {
-    emit_result(&ctx, EventKind::ExecResult, [0; 4])
+    emit_result(&ctx, EventKind::ExecResult, [0; 6])
 }
 
 #[inline(always)]
-fn emit_result(ctx: &TracePointContext, kind: EventKind, args: [u64; 4]) -> u32 {
+fn emit_result(ctx: &TracePointContext, kind: EventKind, args: [u64; 6]) -> u32 {
     let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
     if !in_scope(tgid) {
         return 0;
@@ -325,6 +474,9 @@ fn emit_result(ctx: &TracePointContext, kind: EventKind, args: [u64; 4]) -> u32 
 
 #[inline(always)]
 fn stash_args(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> u32 {
+    if !enabled(kind) {
+        return 0;
+    }
     let pid_tgid = bpf_get_current_pid_tgid();
     if !in_scope((pid_tgid >> 32) as u32) {
         return 0;
@@ -335,9 +487,9 @@ fn stash_args(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> u32 {
     // SAFETY: per-CPU scratch, used only within this program run.
     unsafe {
         (*scratch).kind = kind as u32;
-        (*scratch).addr_copied = 0;
+        (*scratch)._pad = 0;
         let mut i = 0;
-        while i < 4 {
+        while i < 6 {
             (*scratch).args[i] = if i < nargs { arg(ctx, i) } else { 0 };
             i += 1;
         }
@@ -387,60 +539,825 @@ stashed_syscall!(sys_enter_socket, sys_exit_socket, EventKind::Socket, 3);
 stashed_syscall!(sys_enter_dup, sys_exit_dup, EventKind::Dup, 1);
 stashed_syscall!(sys_enter_dup2, sys_exit_dup2, EventKind::Dup2, 2);
 stashed_syscall!(sys_enter_dup3, sys_exit_dup3, EventKind::Dup3, 3);
-stashed_syscall!(sys_enter_close, sys_exit_close, EventKind::Close, 1);
+stashed_syscall!(sys_enter_fchmod, sys_exit_fchmod, EventKind::Fchmod, 2);
+stashed_syscall!(
+    sys_enter_ftruncate,
+    sys_exit_ftruncate,
+    EventKind::Ftruncate,
+    2
+);
+stashed_syscall!(sys_enter_ptrace, sys_exit_ptrace, EventKind::Ptrace, 4);
+stashed_syscall!(
+    sys_enter_process_vm_readv,
+    sys_exit_process_vm_readv,
+    EventKind::ProcessVmReadv,
+    1
+);
+stashed_syscall!(
+    sys_enter_process_vm_writev,
+    sys_exit_process_vm_writev,
+    EventKind::ProcessVmWritev,
+    1
+);
+stashed_syscall!(sys_enter_kill, sys_exit_kill, EventKind::Kill, 2);
+stashed_syscall!(sys_enter_tkill, sys_exit_tkill, EventKind::Tkill, 2);
+stashed_syscall!(sys_enter_tgkill, sys_exit_tgkill, EventKind::Tgkill, 3);
+stashed_syscall!(sys_enter_listen, sys_exit_listen, EventKind::Listen, 2);
+stashed_syscall!(sys_enter_setuid, sys_exit_setuid, EventKind::Setuid, 1);
+stashed_syscall!(sys_enter_setgid, sys_exit_setgid, EventKind::Setgid, 1);
+stashed_syscall!(
+    sys_enter_setreuid,
+    sys_exit_setreuid,
+    EventKind::Setreuid,
+    2
+);
+stashed_syscall!(
+    sys_enter_setregid,
+    sys_exit_setregid,
+    EventKind::Setregid,
+    2
+);
+stashed_syscall!(
+    sys_enter_setresuid,
+    sys_exit_setresuid,
+    EventKind::Setresuid,
+    3
+);
+stashed_syscall!(
+    sys_enter_setresgid,
+    sys_exit_setresgid,
+    EventKind::Setresgid,
+    3
+);
+stashed_syscall!(sys_enter_unshare, sys_exit_unshare, EventKind::Unshare, 1);
+stashed_syscall!(sys_enter_setns, sys_exit_setns, EventKind::Setns, 2);
+stashed_syscall!(sys_enter_fchdir, sys_exit_fchdir, EventKind::Fchdir, 1);
+
+#[tracepoint]
+pub fn sys_enter_close(ctx: TracePointContext) -> u32 {
+    stash_args(&ctx, EventKind::Close, 1)
+}
+
+#[tracepoint]
+pub fn sys_exit_close(ctx: TracePointContext) -> u32 {
+    let Some((key, stash)) = take_stash(EventKind::Close) else {
+        return 0;
+    };
+    // SAFETY: entry owned by this thread until removed below.
+    let args = unsafe { (*stash).args };
+    let _ = STASH.remove(&key);
+    let _ = DNS_FDS.remove(&fd_key(key, args[0]));
+    emit_result(&ctx, EventKind::Close, args)
+}
+
+const PROT_WRITE: u64 = 2;
+const PROT_EXEC: u64 = 4;
+const MAP_ANONYMOUS: u64 = 0x20;
+const PR_SET_NAME: u64 = 15;
+
+/// mprotect is reported only when it makes memory executable.
+#[tracepoint]
+pub fn sys_enter_mprotect(ctx: TracePointContext) -> u32 {
+    if arg(&ctx, 2) & PROT_EXEC == 0 {
+        return 0;
+    }
+    stash_args(&ctx, EventKind::Mprotect, 3)
+}
+
+#[tracepoint]
+pub fn sys_exit_mprotect(ctx: TracePointContext) -> u32 {
+    emit_stashed(&ctx, EventKind::Mprotect)
+}
+
+/// mmap is reported only for executable mappings that are writable or anonymous: the loader's
+/// ordinary file-backed read-execute mappings are not.
+#[tracepoint]
+pub fn sys_enter_mmap(ctx: TracePointContext) -> u32 {
+    let prot = arg(&ctx, 2);
+    let flags = arg(&ctx, 3);
+    if prot & PROT_EXEC == 0 || (prot & PROT_WRITE == 0 && flags & MAP_ANONYMOUS == 0) {
+        return 0;
+    }
+    stash_args(&ctx, EventKind::Mmap, 6)
+}
+
+#[tracepoint]
+pub fn sys_exit_mmap(ctx: TracePointContext) -> u32 {
+    emit_stashed(&ctx, EventKind::Mmap)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syscalls that copy strings or buffers from the caller on entry.
+// ---------------------------------------------------------------------------------------------
+
+/// What to copy on entry: argument indexes, `-1` for none.
+#[derive(Clone, Copy)]
+struct Spec {
+    nargs: usize,
+    /// User string copied into `path[0]` / `path[1]`.
+    path0: i32,
+    path1: i32,
+    /// `(pointer, length)` arguments of a socket address.
+    addr: (i32, i32),
+    /// User string copied into `data`.
+    data_str: i32,
+    /// `(pointer argument, fixed length)` copied into `data`.
+    data_fixed: (i32, u32),
+}
+
+const NONE: Spec = Spec {
+    nargs: 0,
+    path0: -1,
+    path1: -1,
+    addr: (-1, -1),
+    data_str: -1,
+    data_fixed: (-1, 0),
+};
+
+#[inline(always)]
+fn fd_key(pid_tgid: u64, fd: u64) -> u64 {
+    (pid_tgid & 0xffff_ffff_0000_0000) | (fd & 0xffff_ffff)
+}
+
+/// Starts a `BigStash` in per-CPU scratch when `kind` is wanted and the caller is in scope.
+#[inline(always)]
+fn begin_big(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> Option<*mut BigStash> {
+    if !enabled(kind) {
+        return None;
+    }
+    if !in_scope((bpf_get_current_pid_tgid() >> 32) as u32) {
+        return None;
+    }
+    let scratch = BIG_SCRATCH.get_ptr_mut(0)?;
+    // SAFETY: per-CPU scratch, used only within this program run.
+    unsafe {
+        (*scratch).kind = kind as u32;
+        (*scratch)._pad = 0;
+        let body = &mut (*scratch).body;
+        let mut i = 0;
+        while i < 6 {
+            body.args[i] = if i < nargs { arg(ctx, i) } else { 0 };
+            i += 1;
+        }
+        body.flags = 0;
+        body.addr_len = 0;
+        body.data_len = 0;
+        body.data_total = 0;
+        body.path[0][0] = 0;
+        body.path[1][0] = 0;
+    }
+    Some(scratch)
+}
+
+#[inline(always)]
+fn commit_big(scratch: *mut BigStash) -> u32 {
+    let pid_tgid = bpf_get_current_pid_tgid();
+    // SAFETY: the scratch entry was filled by this program run.
+    let _ = BIG_STASH.insert(&pid_tgid, unsafe { &*scratch }, 0);
+    0
+}
+
+/// Copies a NUL-terminated user string; returns whether it was truncated.
+#[inline(always)]
+unsafe fn read_str(dst: *mut u8, src: u64) -> bool {
+    let n = bpf_probe_read_user_str(dst as *mut c_void, PATH_LEN as u32, src as *const c_void);
+    if n <= 0 {
+        *dst = 0;
+        false
+    } else {
+        n as usize >= PATH_LEN
+    }
+}
+
+#[inline(always)]
+unsafe fn read_addr(body: *mut SyscallBody, src: u64, len: u64) {
+    let mut len = len as usize;
+    if len > SOCKADDR_LEN {
+        len = SOCKADDR_LEN;
+    }
+    if src != 0
+        && len > 0
+        && bpf_probe_read_user(
+            (*body).addr.as_mut_ptr() as *mut c_void,
+            len as u32,
+            src as *const c_void,
+        ) == 0
+    {
+        (*body).addr_len = len as u32;
+    }
+}
+
+#[inline(always)]
+unsafe fn read_data(body: *mut SyscallBody, src: u64, len: u64) {
+    (*body).data_total = if len > u32::MAX as u64 {
+        u32::MAX
+    } else {
+        len as u32
+    };
+    let mut len = len as usize;
+    if len > DATA_LEN {
+        len = DATA_LEN;
+    }
+    if src != 0
+        && len > 0
+        && bpf_probe_read_user(
+            (*body).data.as_mut_ptr() as *mut c_void,
+            len as u32,
+            src as *const c_void,
+        ) == 0
+    {
+        (*body).data_len = len as u32;
+    }
+}
+
+#[inline(always)]
+fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
+    let Some(scratch) = begin_big(ctx, kind, spec.nargs) else {
+        return 0;
+    };
+    // SAFETY: scratch is this CPU's entry; every copy is bounded by its destination.
+    unsafe {
+        let body = &mut (*scratch).body as *mut SyscallBody;
+        if spec.path0 >= 0 && read_str((*body).path[0].as_mut_ptr(), arg(ctx, spec.path0 as usize))
+        {
+            (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
+        }
+        if spec.path1 >= 0 && read_str((*body).path[1].as_mut_ptr(), arg(ctx, spec.path1 as usize))
+        {
+            (*body).flags |= BODY_FLAG_PATH1_TRUNCATED;
+        }
+        if spec.addr.0 >= 0 {
+            read_addr(
+                body,
+                arg(ctx, spec.addr.0 as usize),
+                arg(ctx, spec.addr.1 as usize),
+            );
+        }
+        if spec.data_str >= 0 {
+            let n = bpf_probe_read_user_str(
+                (*body).data.as_mut_ptr() as *mut c_void,
+                DATA_LEN as u32,
+                arg(ctx, spec.data_str as usize) as *const c_void,
+            );
+            if n > 0 {
+                (*body).data_len = (n - 1) as u32;
+            }
+        }
+        if spec.data_fixed.0 >= 0 {
+            read_data(
+                body,
+                arg(ctx, spec.data_fixed.0 as usize),
+                spec.data_fixed.1 as u64,
+            );
+        }
+    }
+    commit_big(scratch)
+}
+
+/// This thread's `BigStash` for `kind`, or `None` (a stale entry of another kind is dropped).
+#[inline(always)]
+fn take_big(kind: EventKind) -> Option<(u64, *mut BigStash)> {
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let stash = BIG_STASH.get_ptr_mut(&pid_tgid)?;
+    // SAFETY: entry owned by this thread.
+    if unsafe { (*stash).kind } != kind as u32 {
+        let _ = BIG_STASH.remove(&pid_tgid);
+        return None;
+    }
+    Some((pid_tgid, stash))
+}
+
+#[inline(always)]
+fn emit_big(ctx: &TracePointContext, kind: EventKind) -> u32 {
+    let Some((key, stash)) = take_big(kind) else {
+        return 0;
+    };
+    emit_big_from(ctx, kind, key, stash)
+}
+
+#[inline(always)]
+fn emit_big_from(ctx: &TracePointContext, kind: EventKind, key: u64, stash: *mut BigStash) -> u32 {
+    // SAFETY: stable `sys_exit_*` layout.
+    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    match EVENTS.reserve::<PathEvent>(0) {
+        Some(mut entry) => {
+            let ev = entry.as_mut_ptr();
+            // SAFETY: `ev` is a reserved record; `stash` is this thread's entry; the copy is
+            // exactly one `SyscallBody` on both sides.
+            unsafe {
+                fill_header(&mut (*ev).header, kind);
+                (*ev).ret = ret;
+                if bpf_probe_read_kernel(
+                    &mut (*ev).body as *mut SyscallBody as *mut c_void,
+                    core::mem::size_of::<SyscallBody>() as u32,
+                    &(*stash).body as *const SyscallBody as *const c_void,
+                ) != 0
+                {
+                    (*ev).body.args = [0; 6];
+                    (*ev).body.addr_len = 0;
+                    (*ev).body.data_len = 0;
+                }
+            }
+            entry.submit(0);
+        }
+        None => count_lost(),
+    }
+    let _ = BIG_STASH.remove(&key);
+    0
+}
+
+macro_rules! big_syscall {
+    ($enter:ident, $exit:ident, $kind:expr, $spec:expr) => {
+        #[tracepoint]
+        pub fn $enter(ctx: TracePointContext) -> u32 {
+            stash_big(&ctx, $kind, $spec)
+        }
+
+        #[tracepoint]
+        pub fn $exit(ctx: TracePointContext) -> u32 {
+            emit_big(&ctx, $kind)
+        }
+    };
+}
+
+big_syscall!(
+    sys_enter_open,
+    sys_exit_open,
+    EventKind::Open,
+    Spec {
+        nargs: 3,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_openat,
+    sys_exit_openat,
+    EventKind::OpenAt,
+    Spec {
+        nargs: 4,
+        path0: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_openat2,
+    sys_exit_openat2,
+    EventKind::OpenAt2,
+    Spec {
+        nargs: 4,
+        path0: 1,
+        data_fixed: (2, 24),
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_rename,
+    sys_exit_rename,
+    EventKind::Rename,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        path1: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_renameat,
+    sys_exit_renameat,
+    EventKind::RenameAt,
+    Spec {
+        nargs: 4,
+        path0: 1,
+        path1: 3,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_renameat2,
+    sys_exit_renameat2,
+    EventKind::RenameAt2,
+    Spec {
+        nargs: 5,
+        path0: 1,
+        path1: 3,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_unlink,
+    sys_exit_unlink,
+    EventKind::Unlink,
+    Spec {
+        nargs: 1,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_unlinkat,
+    sys_exit_unlinkat,
+    EventKind::UnlinkAt,
+    Spec {
+        nargs: 3,
+        path0: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_chmod,
+    sys_exit_chmod,
+    EventKind::Chmod,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_fchmodat,
+    sys_exit_fchmodat,
+    EventKind::FchmodAt,
+    Spec {
+        nargs: 3,
+        path0: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_fchmodat2,
+    sys_exit_fchmodat2,
+    EventKind::FchmodAt2,
+    Spec {
+        nargs: 4,
+        path0: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_link,
+    sys_exit_link,
+    EventKind::Link,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        path1: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_linkat,
+    sys_exit_linkat,
+    EventKind::LinkAt,
+    Spec {
+        nargs: 5,
+        path0: 1,
+        path1: 3,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_symlink,
+    sys_exit_symlink,
+    EventKind::Symlink,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        path1: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_symlinkat,
+    sys_exit_symlinkat,
+    EventKind::SymlinkAt,
+    Spec {
+        nargs: 3,
+        path0: 0,
+        path1: 2,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_truncate,
+    sys_exit_truncate,
+    EventKind::Truncate,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_mount,
+    sys_exit_mount,
+    EventKind::Mount,
+    Spec {
+        nargs: 5,
+        path0: 0,
+        path1: 1,
+        data_str: 2,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_memfd_create,
+    sys_exit_memfd_create,
+    EventKind::MemfdCreate,
+    Spec {
+        nargs: 2,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_bind,
+    sys_exit_bind,
+    EventKind::Bind,
+    Spec {
+        nargs: 3,
+        addr: (1, 2),
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_capset,
+    sys_exit_capset,
+    EventKind::Capset,
+    Spec {
+        nargs: 2,
+        data_fixed: (1, 24),
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_init_module,
+    sys_exit_init_module,
+    EventKind::InitModule,
+    Spec {
+        nargs: 3,
+        path0: 2,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_finit_module,
+    sys_exit_finit_module,
+    EventKind::FinitModule,
+    Spec {
+        nargs: 3,
+        path0: 1,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_chdir,
+    sys_exit_chdir,
+    EventKind::Chdir,
+    Spec {
+        nargs: 1,
+        path0: 0,
+        ..NONE
+    }
+);
+big_syscall!(
+    sys_enter_bpf,
+    sys_exit_bpf,
+    EventKind::Bpf,
+    Spec {
+        nargs: 3,
+        data_fixed: (1, 8),
+        ..NONE
+    }
+);
+
+/// prctl is reported for PR_SET_NAME only (a process renaming itself).
+#[tracepoint]
+pub fn sys_enter_prctl(ctx: TracePointContext) -> u32 {
+    if arg(&ctx, 0) != PR_SET_NAME {
+        return 0;
+    }
+    stash_big(
+        &ctx,
+        EventKind::PrctlSetName,
+        Spec {
+            nargs: 2,
+            path0: 1,
+            ..NONE
+        },
+    )
+}
+
+#[tracepoint]
+pub fn sys_exit_prctl(ctx: TracePointContext) -> u32 {
+    emit_big(&ctx, EventKind::PrctlSetName)
+}
+
+// accept: the peer address is written by the kernel, so it is read on exit.
+
+#[tracepoint]
+pub fn sys_enter_accept(ctx: TracePointContext) -> u32 {
+    stash_big(&ctx, EventKind::Accept, Spec { nargs: 3, ..NONE })
+}
+
+#[tracepoint]
+pub fn sys_exit_accept(ctx: TracePointContext) -> u32 {
+    emit_accept(&ctx, EventKind::Accept)
+}
+
+#[tracepoint]
+pub fn sys_enter_accept4(ctx: TracePointContext) -> u32 {
+    stash_big(&ctx, EventKind::Accept4, Spec { nargs: 4, ..NONE })
+}
+
+#[tracepoint]
+pub fn sys_exit_accept4(ctx: TracePointContext) -> u32 {
+    emit_accept(&ctx, EventKind::Accept4)
+}
+
+#[inline(always)]
+fn emit_accept(ctx: &TracePointContext, kind: EventKind) -> u32 {
+    let Some((key, stash)) = take_big(kind) else {
+        return 0;
+    };
+    // SAFETY: stable `sys_exit_*` layout; `stash` is this thread's entry.
+    unsafe {
+        let ret = ctx.read_at::<i64>(SYS_EXIT_RET).unwrap_or(-1);
+        let body = &mut (*stash).body as *mut SyscallBody;
+        let addr = (*body).args[1];
+        let len_ptr = (*body).args[2];
+        if ret >= 0 && addr != 0 && len_ptr != 0 {
+            let mut len: u32 = 0;
+            if bpf_probe_read_user(
+                &mut len as *mut u32 as *mut c_void,
+                4,
+                len_ptr as *const c_void,
+            ) == 0
+            {
+                read_addr(body, addr, len as u64);
+            }
+        }
+    }
+    emit_big_from(ctx, kind, key, stash)
+}
+
+// connect: reported with the address; remembers sockets connected to port 53 for DNS.
+
+/// Whether the copied address is an IPv4/IPv6 address with port 53.
+#[inline(always)]
+unsafe fn is_dns_addr(body: *const SyscallBody) -> bool {
+    if (*body).addr_len < 4 {
+        return false;
+    }
+    let family = u16::from_ne_bytes([(*body).addr[0], (*body).addr[1]]);
+    (family == 2 || family == 10) && (*body).addr[2] == 0 && (*body).addr[3] == 53
+}
 
 #[tracepoint(category = "syscalls", name = "sys_enter_connect")]
 pub fn sys_enter_connect(ctx: TracePointContext) -> u32 {
-    stash_args(&ctx, EventKind::Connect, 3);
-    let pid_tgid = bpf_get_current_pid_tgid();
-    let Some(stash) = STASH.get_ptr_mut(&pid_tgid) else {
-        return 0;
-    };
-    // SAFETY: entry owned by this thread; the copy length is clamped to `addr`'s size.
-    unsafe {
-        let src = (*stash).args[1];
-        let mut len = (*stash).args[2] as usize;
-        if len > SOCKADDR_LEN {
-            len = SOCKADDR_LEN;
-        }
-        if len > 0
-            && bpf_probe_read_user(
-                (*stash).addr.as_mut_ptr() as *mut c_void,
-                len as u32,
-                src as *const c_void,
-            ) == 0
-        {
-            (*stash).addr_copied = len as u32;
-        }
-    }
-    0
+    stash_big(
+        &ctx,
+        EventKind::Connect,
+        Spec {
+            nargs: 3,
+            addr: (1, 2),
+            ..NONE
+        },
+    )
 }
 
 #[tracepoint(category = "syscalls", name = "sys_exit_connect")]
 pub fn sys_exit_connect(ctx: TracePointContext) -> u32 {
-    let Some((key, stash)) = take_stash(EventKind::Connect) else {
+    let Some((key, stash)) = take_big(EventKind::Connect) else {
         return 0;
     };
     // SAFETY: stable `sys_exit_*` layout.
     let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    // SAFETY: `stash` is this thread's entry.
+    unsafe {
+        let body = &(*stash).body;
+        let fd = fd_key(key, body.args[0]);
+        if (ret == 0 || ret == -115) && is_dns_addr(body) {
+            let _ = DNS_FDS.insert(&fd, &1, 0);
+        } else if ret == 0 {
+            let _ = DNS_FDS.remove(&fd);
+        }
+    }
     match EVENTS.reserve::<ConnectEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
             // SAFETY: `ev` is a reserved record; `stash` is this thread's entry.
             unsafe {
                 fill_header(&mut (*ev).header, EventKind::Connect);
-                (*ev).fd = (*stash).args[0];
+                (*ev).fd = (*stash).body.args[0];
                 (*ev).ret = ret;
-                (*ev).addr_len = (*stash).args[2] as u32;
-                (*ev).addr_copied = (*stash).addr_copied;
-                (*ev).addr = (*stash).addr;
+                (*ev).addr_len = (*stash).body.args[2] as u32;
+                (*ev).addr_copied = (*stash).body.addr_len;
+                (*ev).addr = (*stash).body.addr;
             }
             entry.submit(0);
         }
         None => count_lost(),
     }
-    let _ = STASH.remove(&key);
+    let _ = BIG_STASH.remove(&key);
     0
+}
+
+// sendto/sendmsg/sendmmsg: only queries to port 53 (by explicit address, or on a socket
+// connected to port 53) are reported, with the head of the payload for the host to decode.
+
+#[inline(always)]
+fn is_dns_fd(fd: u64) -> bool {
+    let key = fd_key(bpf_get_current_pid_tgid(), fd);
+    // SAFETY: presence test only.
+    unsafe { DNS_FDS.get(&key) }.is_some()
+}
+
+#[tracepoint]
+pub fn sys_enter_sendto(ctx: TracePointContext) -> u32 {
+    let Some(scratch) = begin_big(&ctx, EventKind::SendTo, 6) else {
+        return 0;
+    };
+    // SAFETY: scratch is this CPU's entry; copies are bounded by their destinations.
+    unsafe {
+        let body = &mut (*scratch).body as *mut SyscallBody;
+        let dest = arg(&ctx, 4);
+        let dns = if dest != 0 {
+            read_addr(body, dest, arg(&ctx, 5));
+            is_dns_addr(body)
+        } else {
+            is_dns_fd(arg(&ctx, 0))
+        };
+        if !dns {
+            return 0;
+        }
+        read_data(body, arg(&ctx, 1), arg(&ctx, 2));
+    }
+    commit_big(scratch)
+}
+
+#[tracepoint]
+pub fn sys_exit_sendto(ctx: TracePointContext) -> u32 {
+    emit_big(&ctx, EventKind::SendTo)
+}
+
+/// sendmsg and sendmmsg (whose `mmsghdr` starts with a `msghdr`): the first message.
+#[inline(always)]
+fn stash_msg(ctx: &TracePointContext, kind: EventKind) -> u32 {
+    let Some(scratch) = begin_big(ctx, kind, 4) else {
+        return 0;
+    };
+    // SAFETY: scratch is this CPU's entry; copies are bounded by their destinations.
+    unsafe {
+        let body = &mut (*scratch).body as *mut SyscallBody;
+        // msg_name, msg_namelen, msg_iov, msg_iovlen.
+        let mut m = [0u64; 4];
+        if bpf_probe_read_user(
+            m.as_mut_ptr() as *mut c_void,
+            32,
+            arg(ctx, 1) as *const c_void,
+        ) != 0
+        {
+            return 0;
+        }
+        let dns = if m[0] != 0 {
+            read_addr(body, m[0], m[1] & 0xffff_ffff);
+            is_dns_addr(body)
+        } else {
+            is_dns_fd(arg(ctx, 0))
+        };
+        if !dns {
+            return 0;
+        }
+        if m[2] != 0 && m[3] >= 1 {
+            let mut iov = [0u64; 2];
+            if bpf_probe_read_user(iov.as_mut_ptr() as *mut c_void, 16, m[2] as *const c_void) == 0
+            {
+                read_data(body, iov[0], iov[1]);
+            }
+        }
+    }
+    commit_big(scratch)
+}
+
+#[tracepoint]
+pub fn sys_enter_sendmsg(ctx: TracePointContext) -> u32 {
+    stash_msg(&ctx, EventKind::SendMsg)
+}
+
+#[tracepoint]
+pub fn sys_exit_sendmsg(ctx: TracePointContext) -> u32 {
+    emit_big(&ctx, EventKind::SendMsg)
+}
+
+#[tracepoint]
+pub fn sys_enter_sendmmsg(ctx: TracePointContext) -> u32 {
+    stash_msg(&ctx, EventKind::SendMmsg)
+}
+
+#[tracepoint]
+pub fn sys_exit_sendmmsg(ctx: TracePointContext) -> u32 {
+    emit_big(&ctx, EventKind::SendMmsg)
 }
 
 #[cfg(not(test))]

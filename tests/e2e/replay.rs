@@ -1,0 +1,194 @@
+//! Record and replay, kernel-side kind filtering, and lost-event accounting, end to end.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::{capture::record, harness::*};
+
+struct Replay {
+    code: i32,
+    stderr: String,
+    findings: Vec<Value>,
+}
+
+fn vigil_replay(name: &str, file: &std::path::Path) -> Replay {
+    let findings = scratch(&format!("{name}-replayed")).join("findings.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("replay")
+        .arg("--findings")
+        .arg(&findings)
+        .arg(file)
+        .output()
+        .expect("running vigil replay");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!(
+        "--- vigil replay {name}: exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    Replay {
+        code: out.status.code().unwrap_or(-1),
+        stderr,
+        findings: std::fs::read_to_string(&findings)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    }
+}
+
+/// The number in the status line's "N event(s)" / "N lost".
+fn status_count(stderr: &str, what: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("vigil: status "))
+        .unwrap_or_else(|| panic!("no status line in {stderr}"));
+    let words: Vec<&str> = line.split([' ', ',']).collect();
+    let at = words
+        .iter()
+        .position(|w| *w == what)
+        .unwrap_or_else(|| panic!("no {what} in {line}"));
+    words[at - 1].parse().unwrap()
+}
+
+#[test]
+fn replay_reproduces_the_findings_and_status_of_a_run() {
+    if !privileged() {
+        return;
+    }
+    let listener = Listener::start("echo replayed-$((6*7)); exit\n");
+    let port = listener.port.to_string();
+    let backdoor = demo("backdoor.py");
+    let rec = record(
+        "replay-attack",
+        &["python3", &backdoor, "127.0.0.1", &port],
+        &[],
+    );
+    assert!(listener.transcript().contains("replayed-42"));
+    assert_eq!(
+        rec.code, 0,
+        "record runs no signatures: the command's status"
+    );
+    assert!(rec.stderr.contains("vigil: status armed"));
+
+    let first = vigil_replay("replay-1", &rec.file);
+    assert_eq!(
+        first.code, EXIT_FINDING,
+        "the recorded attack fails the build"
+    );
+    let found = by_signature(&first.findings, "VGL-0001");
+    assert_eq!(found.len(), 1, "{:#?}", first.findings);
+    let f = found[0];
+    assert_eq!(f["evidence"]["remote"], format!("127.0.0.1:{port}"));
+    assert_eq!(f["event"]["kind"], "dup");
+    assert_eq!(f["event"]["new_fd"], 0);
+    assert_eq!(f["event"]["target"]["remote"]["port"], listener_port(&port));
+    assert_eq!(f["process"]["comm"], "python3");
+    assert!(f["process"]["argv"].to_string().contains("backdoor.py"));
+    assert!(f["process"]["exe"].as_str().unwrap().contains("python3"));
+    assert!(first.stderr.contains("vigil: FINDING [HIGH] VGL-0001"));
+
+    // Nothing of this machine's present enters a replay: twice, byte for byte the same.
+    let second = vigil_replay("replay-2", &rec.file);
+    assert_eq!(second.code, EXIT_FINDING);
+    assert_eq!(first.findings, second.findings);
+
+    // The command's own status is replayed when nothing is found.
+    let rec = record("replay-status", &["sh", "-c", "exit 7"], &[]);
+    assert_eq!(rec.code, 7);
+    let replayed = vigil_replay("replay-status", &rec.file);
+    assert_eq!(replayed.code, 7);
+    assert!(replayed.findings.is_empty());
+    assert!(replayed.stderr.contains("vigil: status armed"));
+}
+
+fn listener_port(port: &str) -> u64 {
+    port.parse().unwrap()
+}
+
+#[test]
+fn bad_record_files_are_clear_errors_with_offsets() {
+    if !privileged() {
+        return;
+    }
+    let rec = record("replay-bad", &["sh", "-c", "true"], &[]);
+    let bytes = std::fs::read(&rec.file).unwrap();
+    let dir = scratch("replay-bad-files");
+    let cut = dir.join("cut.rec");
+    std::fs::write(&cut, &bytes[..bytes.len() - 5]).unwrap();
+    let garbage = dir.join("garbage.rec");
+    std::fs::write(&garbage, b"this is not a recording").unwrap();
+    for (file, expect) in [
+        (&cut, "truncated frame".to_string()),
+        (&garbage, "at byte 0: not a Vigil record file".to_string()),
+    ] {
+        for cmd in ["replay", "events"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+                .arg(cmd)
+                .arg(file)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(EXIT_VIGIL_ERROR), "{cmd}: {stderr}");
+            assert!(stderr.contains(&expect), "{cmd}: {stderr}");
+            assert!(stderr.contains("at byte "), "{cmd}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{cmd}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn the_kernel_does_not_emit_kinds_nobody_selected() {
+    if !privileged() {
+        return;
+    }
+    let opens = "for i in range(400):\n    open('/etc/hostname').close()";
+    let rec = record("filter-record", &["python3", "-c", opens], &[]);
+    let recorded_opens = rec
+        .events
+        .iter()
+        .filter(|e| e["kind"] == "open" && e["path"] == "/etc/hostname")
+        .count();
+    assert_eq!(recorded_opens, 400, "record selects every kind");
+    let recorded = status_count(&rec.stderr, "event(s)");
+
+    // The default signatures select dup, connect and exit: no open records at all.
+    let run = vigil_run("filter-run", &[], &["python3", "-c", opens]);
+    assert_eq!(run.code, 0);
+    let ran = status_count(&run.stderr, "event(s)");
+    assert!(
+        ran + 400 <= recorded,
+        "run saw {ran} records, record {recorded}: opens were emitted anyway"
+    );
+}
+
+#[test]
+fn lost_events_are_counted_and_fail_on_loss_fails() {
+    if !privileged() {
+        return;
+    }
+    let storm = "import os\nfor i in range(200000):\n    os.close(os.dup(0))";
+    let run = vigil_run(
+        "loss-fail",
+        &["--ring-kib", "4", "--allow-degraded", "--fail-on-loss"],
+        &["python3", "-c", storm],
+    );
+    let lost = status_count(&run.stderr, "lost");
+    assert!(lost > 0, "a 4 KiB ring cannot hold this storm");
+    assert_eq!(run.code, EXIT_VIGIL_ERROR);
+    assert!(run.stderr.contains("vigil: status degraded"));
+    assert!(run.stderr.contains(&format!(
+        "vigil: failing: {lost} event(s) lost (--fail-on-loss)"
+    )));
+
+    let run = vigil_run(
+        "loss-allowed",
+        &["--ring-kib", "4", "--allow-degraded"],
+        &["python3", "-c", storm],
+    );
+    assert!(status_count(&run.stderr, "lost") > 0);
+    assert_eq!(
+        run.code, 0,
+        "--allow-degraded alone keeps the command's status"
+    );
+}
