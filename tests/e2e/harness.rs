@@ -57,6 +57,8 @@ pub fn scratch(name: &str) -> PathBuf {
 
 pub struct Run {
     pub code: i32,
+    /// Wall time of the whole `vigil run`.
+    pub elapsed: Duration,
     pub stdout: String,
     pub stderr: String,
     pub findings: Vec<Value>,
@@ -66,6 +68,7 @@ pub struct Run {
 pub fn vigil_run(name: &str, vigil_args: &[&str], cmd: &[&str]) -> Run {
     let dir = scratch(name);
     let findings = dir.join("findings.jsonl");
+    let started = std::time::Instant::now();
     let out: Output = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("run")
         .args(vigil_args)
@@ -77,6 +80,7 @@ pub fn vigil_run(name: &str, vigil_args: &[&str], cmd: &[&str]) -> Run {
         .expect("running vigil");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
+        elapsed: started.elapsed(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         findings: std::fs::read_to_string(&findings)
@@ -90,6 +94,15 @@ pub fn vigil_run(name: &str, vigil_args: &[&str], cmd: &[&str]) -> Run {
         run.code, run.stdout, run.stderr
     );
     run
+}
+
+/// The per-call signature deadline vigil runs with here (the kernel-matrix guest raises it
+/// through the environment to suit an emulated CPU).
+pub fn signature_deadline_ms() -> u64 {
+    std::env::var("VIGIL_SIGNATURE_DEADLINE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
 }
 
 /// The "attacker": a loopback listener that sends `script` to whoever connects and collects
