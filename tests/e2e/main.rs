@@ -5,5 +5,6 @@
 //! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
 
 mod harness;
+mod languages;
 mod sandbox;
 mod seed;
