@@ -11,10 +11,11 @@ out=/run/vigil-guest
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 CI=true RUST_BACKTRACE=1 PYTHONDONTWRITEBYTECODE=1
-# The workspace is read-only in here: scratch goes to tmpfs, and the Wasm fixtures were built
-# on the host before boot.
+# The workspace is read-only in here: scratch goes to tmpfs; the Wasm fixtures
+# and the Python signature were built on the host before boot.
 export VIGIL_E2E_SCRATCH=/tmp/vigil-e2e
 export VIGIL_E2E_FIXTURES
+export VIGIL_E2E_EXTRA_SIGNATURES
 # Software emulation runs code 10-50x slower than the host, and slower still when the host is
 # busy: a signature's first call can overrun the default 50 ms wall-clock budget and degrade the
 # run (exit 87). Scale the budget to the emulated CPU; no test depends on the deadline itself.

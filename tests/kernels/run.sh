@@ -96,7 +96,7 @@ if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ /bin/busybox -nt "$
 	rm -rf "$stage"
 fi
 
-# --- what the guest runs: the prebuilt test binary and Wasm fixtures ----------------------------
+# --- what the guest runs: the prebuilt test binary, Wasm fixtures and extra signatures --------
 [ -x target/release/vigil ] || die "target/release/vigil is not built (run \`make build\`)"
 e2e_bin=$("$cargo" test --release --locked -p vigil --test e2e --no-run --message-format=json |
 	python3 -c '
@@ -111,6 +111,10 @@ env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$cargo" build --release --locked --
 	--target wasm32-wasip2 -p 'vigil-fixture-*' --target-dir target/wasm
 fixtures=$ws/target/wasm/wasm32-wasip2/release
 [ -f "$fixtures/vigil_fixture_trap_signature.wasm" ] || die "the Wasm fixtures were not built"
+# The signatures in other languages (Python: componentize-py), loaded from a directory.
+make --no-print-directory python-signatures
+extra=$ws/target/signatures-extra
+[ -f "$extra/interpreter-shell.wasm" ] || die "the Python signature was not built"
 
 results=$kdir/results
 rm -rf "$results"
@@ -119,6 +123,7 @@ mkdir -p "$results"
 	printf 'VIGIL_WORKSPACE=%q\n' "$ws"
 	printf 'VIGIL_E2E_BIN=%q\n' "$e2e_bin"
 	printf 'VIGIL_E2E_FIXTURES=%q\n' "$fixtures"
+	printf 'VIGIL_E2E_EXTRA_SIGNATURES=%q\n' "$extra"
 	printf 'VIGIL_E2E_ARGS=%q\n' "${VIGIL_GUEST_TESTS:-}"
 } >"$results/guest.env"
 
