@@ -6,7 +6,7 @@
 # the guest test run's status.
 #
 # Usage: tests/kernels/run.sh [KERNEL_ABI]        (default 6.1.0-57-amd64)
-#   VIGIL_GUEST_TIMEOUT  bound on the whole guest run in seconds (default 1200)
+#   VIGIL_GUEST_TIMEOUT  bound on the whole guest run in seconds (default 1800)
 #   VIGIL_GUEST_TESTS    arguments for the test binary in the guest, e.g. a test-name filter
 # Cached under target/kernels/: the kernel, its 9p/virtio modules, the initramfs.
 set -euo pipefail
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 ws=$(pwd)
 here=$ws/tests/kernels
 want=${1:-6.1.0-57-amd64}
-timeout_s=${VIGIL_GUEST_TIMEOUT:-1200}
+timeout_s=${VIGIL_GUEST_TIMEOUT:-1800}
 cache=$ws/target/kernels
 cargo=${CARGO:-cargo}
 # What the initramfs loads, in dependency order (Debian builds all of these as modules).
