@@ -111,10 +111,12 @@ env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$cargo" build --release --locked --
 	--target wasm32-wasip2 -p 'vigil-fixture-*' --target-dir target/wasm
 fixtures=$ws/target/wasm/wasm32-wasip2/release
 [ -f "$fixtures/vigil_fixture_trap_signature.wasm" ] || die "the Wasm fixtures were not built"
-# The signatures in other languages (Python: componentize-py), loaded from a directory.
-make --no-print-directory python-signatures
+# The signatures in other languages (Python, JavaScript), loaded from a directory.
+make --no-print-directory extra-signatures
 extra=$ws/target/signatures-extra
-[ -f "$extra/interpreter-shell.wasm" ] || die "the Python signature was not built"
+for f in interpreter-shell.wasm shell-connect.wasm; do
+	[ -f "$extra/$f" ] || die "the extra signature $f was not built"
+done
 
 results=$kdir/results
 rm -rf "$results"
