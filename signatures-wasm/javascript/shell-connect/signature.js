@@ -33,29 +33,33 @@ export const detector = {
   configure(_settings) {},
 
   onEvent(event) {
-    const { process, data } = event;
-    if (data.tag !== "connect" || data.val.address.tag !== "inet") return [];
-    const { address, result, fd } = data.val;
-    if (result !== 0n && result !== -EINPROGRESS) return [];
-    const shell = SHELLS.has(program(process.exe)) ? program(process.exe) : process.comm;
-    if (!SHELLS.has(shell)) return [];
-    const remote = `${address.val.ip}:${address.val.port}`;
     try {
-      return [
-        {
-          summary: `${process.comm} (pid ${process.pid}) connected to ${remote}`,
-          severity: undefined,
-          evidence: [
-            ["remote", remote],
-            ["fd", String(fd)],
-            ["shell", process.exe],
-            ["argv", process.argv.join(" ")],
-          ],
-        },
-      ];
+      return judge(event);
     } catch (e) {
+      // Built without stdio there is no stderr for the error: tell Vigil's log.
       log("error", String(e));
       throw e;
     }
   },
 };
+
+function judge({ process, data }) {
+  if (data.tag !== "connect" || data.val.address.tag !== "inet") return [];
+  const { address, result, fd } = data.val;
+  if (result !== 0n && result !== -EINPROGRESS) return [];
+  const shell = SHELLS.has(program(process.exe)) ? program(process.exe) : process.comm;
+  if (!SHELLS.has(shell)) return [];
+  const remote = `${address.val.ip}:${address.val.port}`;
+  return [
+    {
+      summary: `${process.comm} (pid ${process.pid}) connected to ${remote}`,
+      severity: undefined,
+      evidence: [
+        ["remote", remote],
+        ["fd", String(fd)],
+        ["shell", process.exe],
+        ["argv", process.argv.join(" ")],
+      ],
+    },
+  ];
+}
