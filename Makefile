@@ -8,7 +8,7 @@ BPF_LINKER_VERSION := 0.13.0
 # The older kernel the end-to-end tests also run on (Debian 12's stock 6.1; see test-kernels).
 GUEST_KERNEL ?= 6.1.0-57-amd64
 
-.PHONY: all toolchain build run test unit e2e test-kernels bench lint fmt clean fuzz
+.PHONY: all toolchain build extra-signatures python-signatures js-signatures run test unit e2e test-kernels bench lint fmt clean fuzz
 
 all: build
 
@@ -19,6 +19,32 @@ toolchain:
 # --- build -----------------------------------------------------------------------------------
 build: toolchain
 	$(CARGO) build --release --locked
+
+# --- signatures in other languages ------------------------------------------------------------
+# Not embedded in `vigil` (each is 10-20 MB: it carries its language's runtime): written to
+# target/signatures-extra/ and loaded with `--signatures target/signatures-extra`.
+# Python: one component per signatures-wasm/python/NAME/app.py (componentize-py).
+# JavaScript: one per signatures-wasm/javascript/NAME/signature.js (componentize-js).
+COMPONENTIZE_PY_VERSION := 0.25.1
+COMPONENTIZE_JS_VERSION := 0.23.0
+EXTRA_SIGNATURES := target/signatures-extra
+PYTHON_SIGNATURES := $(patsubst signatures-wasm/python/%/app.py,$(EXTRA_SIGNATURES)/%.wasm,\
+	$(wildcard signatures-wasm/python/*/app.py))
+JS_SIGNATURES := $(patsubst signatures-wasm/javascript/%/signature.js,$(EXTRA_SIGNATURES)/%.wasm,\
+	$(wildcard signatures-wasm/javascript/*/signature.js))
+
+extra-signatures: python-signatures js-signatures
+python-signatures: $(PYTHON_SIGNATURES)
+js-signatures: $(JS_SIGNATURES)
+
+$(JS_SIGNATURES): $(EXTRA_SIGNATURES)/%.wasm: signatures-wasm/javascript/%/signature.js \
+		wit/signature.wit scripts/componentize-js.sh
+	@./scripts/componentize-js.sh $(COMPONENTIZE_JS_VERSION) $< $@
+
+.SECONDEXPANSION:
+$(PYTHON_SIGNATURES): $(EXTRA_SIGNATURES)/%.wasm: $$(wildcard signatures-wasm/python/$$*/*.py) \
+		wit/signature.wit scripts/componentize-py.sh
+	@./scripts/componentize-py.sh $(COMPONENTIZE_PY_VERSION) signatures-wasm/python/$* $@
 
 # --- demo ------------------------------------------------------------------------------------
 # The seed scenario: the demo app runs clean, then its malicious variant opens a reverse shell
@@ -42,13 +68,13 @@ unit:
 	$(CARGO) test --release --locked --workspace --exclude vigil-ebpf --lib --bins
 
 # End-to-end: real eBPF programs in this kernel, real attacks against loopback listeners.
-e2e:
+e2e: extra-signatures
 	$(CARGO) test --release --locked -p vigil --test e2e
 
 # Kernel matrix: the same end-to-end test binary, run as root inside Debian 12's 6.1 kernel
 # under qemu (software emulation), with this machine's / as the guest's read-only root.
 # Kernel, modules and initramfs are cached in target/kernels/. Fails if the guest cannot boot.
-test-kernels: build
+test-kernels: build extra-signatures
 	@./tests/kernels/run.sh $(GUEST_KERNEL)
 
 # --- bench -----------------------------------------------------------------------------------

@@ -513,7 +513,9 @@ impl LoadedSignature {
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(self.limits.memory_bytes)
-                .instances(16)
+                // A componentize-py (Python) signature is ~20 core instances: libc, libpython,
+                // its extension modules and the adapters between them.
+                .instances(64)
                 .tables(64)
                 .memories(8)
                 .build(),

@@ -6,6 +6,7 @@
 
 mod capture;
 mod harness;
+mod languages;
 mod plugins;
 mod replay;
 mod sandbox;

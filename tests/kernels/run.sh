@@ -6,7 +6,7 @@
 # the guest test run's status.
 #
 # Usage: tests/kernels/run.sh [KERNEL_ABI]        (default 6.1.0-57-amd64)
-#   VIGIL_GUEST_TIMEOUT  bound on the whole guest run in seconds (default 1200)
+#   VIGIL_GUEST_TIMEOUT  bound on the whole guest run in seconds (default 1800)
 #   VIGIL_GUEST_TESTS    arguments for the test binary in the guest, e.g. a test-name filter
 # Cached under target/kernels/: the kernel, its 9p/virtio modules, the initramfs.
 set -euo pipefail
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 ws=$(pwd)
 here=$ws/tests/kernels
 want=${1:-6.1.0-57-amd64}
-timeout_s=${VIGIL_GUEST_TIMEOUT:-1200}
+timeout_s=${VIGIL_GUEST_TIMEOUT:-1800}
 cache=$ws/target/kernels
 cargo=${CARGO:-cargo}
 # What the initramfs loads, in dependency order (Debian builds all of these as modules).
@@ -96,7 +96,7 @@ if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ /bin/busybox -nt "$
 	rm -rf "$stage"
 fi
 
-# --- what the guest runs: the prebuilt test binary and Wasm fixtures ----------------------------
+# --- what the guest runs: the prebuilt test binary, Wasm fixtures and extra signatures --------
 [ -x target/release/vigil ] || die "target/release/vigil is not built (run \`make build\`)"
 e2e_bin=$("$cargo" test --release --locked -p vigil --test e2e --no-run --message-format=json |
 	python3 -c '
@@ -111,6 +111,12 @@ env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$cargo" build --release --locked --
 	--target wasm32-wasip2 -p 'vigil-fixture-*' --target-dir target/wasm
 fixtures=$ws/target/wasm/wasm32-wasip2/release
 [ -f "$fixtures/vigil_fixture_trap_signature.wasm" ] || die "the Wasm fixtures were not built"
+# The signatures in other languages (Python, JavaScript), loaded from a directory.
+make --no-print-directory extra-signatures
+extra=$ws/target/signatures-extra
+for f in interpreter-shell.wasm shell-connect.wasm; do
+	[ -f "$extra/$f" ] || die "the extra signature $f was not built"
+done
 
 results=$kdir/results
 rm -rf "$results"
@@ -119,6 +125,7 @@ mkdir -p "$results"
 	printf 'VIGIL_WORKSPACE=%q\n' "$ws"
 	printf 'VIGIL_E2E_BIN=%q\n' "$e2e_bin"
 	printf 'VIGIL_E2E_FIXTURES=%q\n' "$fixtures"
+	printf 'VIGIL_E2E_EXTRA_SIGNATURES=%q\n' "$extra"
 	printf 'VIGIL_E2E_ARGS=%q\n' "${VIGIL_GUEST_TESTS:-}"
 } >"$results/guest.env"
 
