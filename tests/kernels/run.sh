@@ -140,6 +140,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 quiet" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=passthrough,multidevs=remap" \
+	-virtfs "local,path=$ws,mount_tag=workspace,security_model=passthrough,readonly=on,multidevs=remap" \
 	</dev/null 2>&1 | tee "$kdir/console.log"
 qemu_status=${PIPESTATUS[0]}
 set -e
