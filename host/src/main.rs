@@ -34,6 +34,13 @@ fn main() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         default_hook(info);
+        // Nothing watches the command any more: stop it rather than let it run unwatched.
+        let root = run::WATCHED_ROOT.load(std::sync::atomic::Ordering::SeqCst);
+        if root != 0 {
+            // SAFETY: signalling the child this process started.
+            unsafe { libc::kill(root as i32, libc::SIGKILL) };
+            eprintln!("vigil: stopped the watched command (pid {root})");
+        }
         eprintln!("vigil: internal error; failing closed");
         std::process::exit(exit_status::VIGIL_ERROR);
     }));

@@ -37,6 +37,10 @@ use crate::{
     tracker::Tracker,
 };
 
+/// The watched command's pid once armed (0 before): a panic in Vigil kills it, since nothing
+/// would watch it any more.
+pub static WATCHED_ROOT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 pub fn run(args: RunArgs) -> i32 {
     block_on(async move {
         let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
@@ -505,6 +509,7 @@ fn spawn_held(
 
     // If arming fails, dropping the write end makes `hold` exit without running the command.
     capture.watch(pid)?;
+    WATCHED_ROOT.store(pid, std::sync::atomic::Ordering::SeqCst);
     pipeline.add_root(pid, std::process::id(), lossy(command))?;
     let mut release = std::fs::File::from(release_w);
     release.write_all(b"+").context("releasing the command")?;
