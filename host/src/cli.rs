@@ -120,6 +120,17 @@ impl SignatureSource {
     }
 }
 
+impl SignatureSource {
+    /// True when no signature source at all was given (`none()`, or `--no-default-signatures`
+    /// with no directory or plugin): the run records or prints events and judges nothing.
+    pub fn asks_for_none(&self) -> bool {
+        self.no_default_signatures
+            && self.dirs.is_empty()
+            && self.plugins.is_empty()
+            && self.plugins_file.is_none()
+    }
+}
+
 /// One `--config ID:KEY=VALUE`.
 #[derive(Clone, Debug)]
 pub struct Setting {

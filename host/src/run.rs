@@ -154,11 +154,7 @@ impl Pipeline {
         writer: Option<recording::Writer>,
         printer: Option<Box<dyn Write>>,
     ) -> Result<Self> {
-        let nothing_asked = source.no_default_signatures
-            && source.dirs.is_empty()
-            && source.plugins.is_empty()
-            && source.plugins_file.is_none();
-        let sigs = if nothing_asked {
+        let sigs = if source.asks_for_none() {
             Vec::new()
         } else {
             let runtime = signatures::runtime(source)?;
