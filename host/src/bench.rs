@@ -65,6 +65,7 @@ fn synthetic(i: usize) -> Event {
             argv: vec!["cc".into(), "-c".into(), "main.c".into()],
             argv_truncated: false,
             env: Default::default(),
+            interpreter: None,
         },
     };
     Event {
@@ -75,6 +76,7 @@ fn synthetic(i: usize) -> Event {
         gid: 1001,
         comm: "make".into(),
         cgroup_id: 1,
+        mnt_ns: 4026531841,
         data,
     }
 }

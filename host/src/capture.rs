@@ -10,13 +10,32 @@ use aya::{
     programs::{trace_point::TracePointLink, TracePoint},
     Ebpf, EbpfLoader,
 };
-use vigil_ebpf_common::{EventKind as K, TracepointLayout};
+use vigil_ebpf_common::{EventKind as K, NamespaceLayout, TracepointLayout};
 
-use crate::event::Kind;
+use crate::{btf::Btf, event::Kind};
 
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/vigil-ebpf"));
 
 const TRACEFS: &str = "/sys/kernel/tracing";
+
+/// Which tasks the kernel reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The processes armed with [`Capture::watch`] and their descendants.
+    Tree,
+    /// Every task on the host (`--all`).
+    All,
+}
+
+impl Scope {
+    pub fn from_all(all: bool) -> Self {
+        if all {
+            Scope::All
+        } else {
+            Scope::Tree
+        }
+    }
+}
 
 pub struct Capture {
     ebpf: Ebpf,
@@ -27,16 +46,22 @@ pub struct Capture {
 
 impl Capture {
     /// Loads and attaches everything; fails with the reason when the kernel refuses.
-    /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all.
-    pub fn load(ring_bytes: u32, kind_mask: u64) -> Result<Self> {
+    /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all; `scope`
+    /// which tasks they come from. Vigil's own threads are never in scope.
+    pub fn load(ring_bytes: u32, kind_mask: u64, scope: Scope) -> Result<Self> {
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
             bail!("ring buffer size {ring_bytes} bytes must be a power of two of at least 4 KiB");
         }
         ensure_tracefs()?;
         let layout = tracepoint_layout()?;
+        let scope_all = u32::from(scope == Scope::All);
+        let self_tgid = own_tgid()?;
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)
+            .override_global("SCOPE_ALL", &scope_all, true)
+            .override_global("SELF_TGID", &self_tgid, true)
+            .override_global("NS_LAYOUT", &namespace_layout(), true)
             .map_max_entries("EVENTS", ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF object (Vigil needs root, or CAP_BPF and CAP_PERFMON)")?;
@@ -223,6 +248,38 @@ fn tracepoint_of(program: &str) -> (&'static str, String) {
     }
 }
 
+/// Where the mount namespace sits in this kernel's structs; without BTF, `valid` is 0 and
+/// events carry no namespace.
+fn namespace_layout() -> NamespaceLayout {
+    let lookup = || -> Result<NamespaceLayout> {
+        let btf = Btf::kernel()?;
+        Ok(NamespaceLayout {
+            task_nsproxy: btf.field_offset("task_struct", "nsproxy")?,
+            nsproxy_mnt_ns: btf.field_offset("nsproxy", "mnt_ns")?,
+            mnt_ns_inum: btf.field_offset("mnt_namespace", "ns")?
+                + btf.field_offset("ns_common", "inum")?,
+            valid: 1,
+        })
+    };
+    lookup().unwrap_or_else(|e| {
+        tracing::warn!("events will carry no mount namespace: {e:#}");
+        NamespaceLayout::default()
+    })
+}
+
+/// Vigil's pid as the kernel's helpers report it (the initial pid namespace's view), which is
+/// what the programs compare with. Inside a pid namespace of its own, `getpid()` would be a
+/// different number; `/proc/self/status` lists the pid in every namespace from the one /proc
+/// was mounted for inwards, so with the host's /proc its first entry is the one wanted.
+fn own_tgid() -> Result<u32> {
+    let status = fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))
+        .and_then(|pids| pids.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| anyhow!("/proc/self/status has no NSpid line"))
+}
+
 /// Mounts tracefs when nothing has (aya attaches tracepoints through it).
 fn ensure_tracefs() -> Result<()> {
     if Path::new(TRACEFS).join("events").is_dir() {
@@ -314,6 +371,12 @@ mod tests {
         assert_eq!(program_kind("env_sys_enter_execve"), Some(K::Exec));
         assert_eq!(program_kind("sched_process_exit"), Some(K::Exit));
         assert_eq!(program_kind("sys_enter_execveat"), None, "always attached");
+    }
+
+    #[test]
+    fn own_tgid_is_this_process() {
+        // The tests do not run in a pid namespace of their own.
+        assert_eq!(own_tgid().unwrap(), std::process::id());
     }
 
     #[test]

@@ -182,6 +182,9 @@ pub struct RunArgs {
     /// Ring buffer size in KiB (a power of two, at least the page size).
     #[arg(long, value_name = "KIB", default_value_t = 4096)]
     pub ring_kib: u32,
+    /// Watch every process on the host, not only CMD's tree (Vigil's own threads excepted).
+    #[arg(long)]
+    pub all: bool,
     /// The command to watch, and its arguments.
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -195,6 +198,9 @@ pub struct RecordArgs {
     /// Ring buffer size in KiB (a power of two, at least the page size).
     #[arg(long, value_name = "KIB", default_value_t = 4096)]
     pub ring_kib: u32,
+    /// Record every process on the host, not only CMD's tree (Vigil's own threads excepted).
+    #[arg(long)]
+    pub all: bool,
     /// Keep the command's status when events were lost (by default: exit 87).
     #[arg(long)]
     pub allow_degraded: bool,

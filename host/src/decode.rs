@@ -15,6 +15,8 @@ pub enum Record {
         filename: String,
         argv: Vec<String>,
         truncated: bool,
+        /// An `execveat`: `filename` may be relative to a directory fd the record does not carry.
+        execveat: bool,
     },
     /// The selected `(name, value)` environment entries of the exec being entered (only names
     /// in `wire::ENV_NAMES`).
@@ -161,6 +163,7 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 filename: c_str(&ev.filename),
                 argv,
                 truncated: ev.flags & wire::EXEC_FLAG_ARGV_TRUNCATED != 0,
+                execveat: ev.flags & wire::EXEC_FLAG_EXECVEAT != 0,
             }
         }
         K::ExecEnv => {
@@ -435,7 +438,7 @@ mod tests {
             tid: 8,
             uid: 0,
             gid: 0,
-            _pad: 0,
+            mnt_ns: 0,
             ts_ns: 1,
             cgroup_id: 0,
             comm: *b"python3\0\0\0\0\0\0\0\0\0",

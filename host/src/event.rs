@@ -16,6 +16,8 @@ pub struct Event {
     pub gid: u32,
     /// The task's cgroup v2 id.
     pub cgroup_id: u64,
+    /// The process's mount namespace (the inode of `/proc/PID/ns/mnt`); 0 when unknown.
+    pub mnt_ns: u64,
     pub comm: String,
     #[serde(flatten)]
     pub data: EventData,
@@ -31,6 +33,8 @@ pub enum EventData {
         /// The fixed set of variables Vigil may see (`LD_PRELOAD`, `LD_LIBRARY_PATH`, the CI
         /// step identifiers) that were set; never any other environment value.
         env: BTreeMap<String, String>,
+        /// For a `#!` script: the interpreter the kernel ran, as the script's first line names it.
+        interpreter: Option<String>,
     },
     Fork {
         child_pid: u32,

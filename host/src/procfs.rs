@@ -23,7 +23,13 @@ pub struct ProcAnswer {
 pub enum ProcOp {
     Read,
     ReadLink,
+    /// The first [`HEAD_LEN`] bytes of a file (a script's `#!` line).
+    ReadHead,
 }
+
+/// Bytes of a file's head read by [`ProcOp::ReadHead`]: as many as the kernel looks at for a
+/// `#!` line (`BINPRM_BUF_SIZE`).
+pub const HEAD_LEN: usize = 256;
 
 /// Where /proc answers come from.
 #[derive(Debug)]
@@ -82,6 +88,7 @@ impl ProcIo {
     fn answer(&mut self, op: ProcOp, path: String) -> Option<Vec<u8>> {
         let live = |path: &str| match op {
             ProcOp::Read => fs::read(path).ok(),
+            ProcOp::ReadHead => read_head(path).ok(),
             ProcOp::ReadLink => fs::read_link(path)
                 .ok()
                 .map(|p| p.into_os_string().into_encoded_bytes()),
@@ -116,6 +123,15 @@ impl ProcIo {
         self.answer(ProcOp::ReadLink, path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
+}
+
+fn read_head(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    fs::File::open(path)?
+        .take(HEAD_LEN as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Basic facts about a live process.
@@ -160,6 +176,47 @@ pub fn exe(io: &mut ProcIo, pid: u32) -> Option<String> {
 /// Where `fd` of `pid` points (a path, or `socket:[N]`, `pipe:[N]`, `anon_inode:...`).
 pub fn fd_link(io: &mut ProcIo, pid: u32, fd: i32) -> Option<String> {
     io.read_link(format!("/proc/{pid}/fd/{fd}"))
+}
+
+/// A mount namespace's inode number from the link `/proc/PID/ns/mnt` (`mnt:[4026531841]`).
+fn parse_mnt_ns(link: &str) -> Option<u64> {
+    link.strip_prefix("mnt:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The interpreter a `#!` script at absolute `path` names, as `pid` sees the file: through its
+/// root directory, so a process in another mount namespace or chroot reads its own file. When
+/// `pid` is already gone and `same_namespace` says it shared Vigil's mount namespace, the path
+/// is read directly. `Ok(None)` for a file that is not a script, `Err` when it could not be
+/// read.
+pub fn script_interpreter(
+    io: &mut ProcIo,
+    pid: u32,
+    path: &str,
+    same_namespace: bool,
+) -> Result<Option<String>, ()> {
+    let head = match io.answer(ProcOp::ReadHead, format!("/proc/{pid}/root{path}")) {
+        Some(head) => head,
+        None if same_namespace => io.answer(ProcOp::ReadHead, path.to_string()).ok_or(())?,
+        None => return Err(()),
+    };
+    Ok(shebang_interpreter(&head))
+}
+
+/// Vigil's own mount namespace.
+pub fn own_mnt_ns(io: &mut ProcIo) -> Option<u64> {
+    parse_mnt_ns(&io.read_link("/proc/self/ns/mnt".to_string())?)
+}
+
+/// The interpreter path of a `#!` line, parsed as the kernel does: blanks after `#!` skipped,
+/// the path ends at the first blank or the end of the line.
+pub fn shebang_interpreter(head: &[u8]) -> Option<String> {
+    let line = head.strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = line.iter().position(|b| !blank(b))?;
+    let rest = &line[start..];
+    let end = rest.iter().position(blank).unwrap_or(rest.len());
+    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
 /// The current directory of a live process.
@@ -308,6 +365,8 @@ pub fn parse_hex_endpoint(s: &str) -> Option<(IpAddr, u16)> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt;
+
     use super::*;
 
     #[test]
@@ -384,6 +443,53 @@ mod tests {
             data: Some(b"7 il) vg(iR 1 2 3".to_vec()),
         }]);
         assert!(process(&mut io, 7).is_none());
+    }
+
+    #[test]
+    fn shebangs_are_parsed_as_the_kernel_does() {
+        assert_eq!(
+            shebang_interpreter(b"#!/usr/bin/python3\nprint(1)\n").as_deref(),
+            Some("/usr/bin/python3")
+        );
+        assert_eq!(
+            shebang_interpreter(b"#! \t/usr/bin/env python3 -u\n").as_deref(),
+            Some("/usr/bin/env")
+        );
+        assert_eq!(
+            shebang_interpreter(b"#!/bin/sh").as_deref(),
+            Some("/bin/sh")
+        );
+        assert_eq!(shebang_interpreter(b"#!   \n/bin/sh"), None);
+        assert_eq!(shebang_interpreter(b"\x7fELF\x02\x01"), None);
+        assert_eq!(shebang_interpreter(b""), None);
+        let io = &mut ProcIo::Live;
+        let me = std::process::id();
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(
+            own_mnt_ns(io),
+            Some(std::fs::metadata("/proc/self/ns/mnt").unwrap().ino())
+        );
+        assert_eq!(
+            script_interpreter(io, me, exe.to_str().unwrap(), false),
+            Ok(None)
+        );
+        assert_eq!(
+            script_interpreter(io, me, "/nonexistent/vigil", true),
+            Err(())
+        );
+        // A process that is gone: only a reader in the same namespace may read the path.
+        let script = std::env::temp_dir().join(format!("vigil-shebang-{me}"));
+        std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+        let script_path = script.to_str().unwrap();
+        assert_eq!(
+            script_interpreter(io, 0x7fff_0003, script_path, true),
+            Ok(Some("/bin/sh".into()))
+        );
+        assert_eq!(
+            script_interpreter(io, 0x7fff_0003, script_path, false),
+            Err(())
+        );
+        std::fs::remove_file(&script).unwrap();
     }
 
     #[test]

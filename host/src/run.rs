@@ -46,7 +46,8 @@ pub fn run(args: RunArgs) -> i32 {
         let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
         let pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
         let mask = capture::kind_mask(Kind::ALL.into_iter().filter(|k| pipeline.wants(*k)));
-        let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, mask).await?;
+        let scope = capture::Scope::from_all(args.all);
+        let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, mask, scope).await?;
         pipeline.conclude(&args.verdict, end)
     })
 }
@@ -75,6 +76,7 @@ pub fn record(args: RecordArgs) -> i32 {
             &args.command,
             args.ring_kib,
             capture::kind_mask(Kind::ALL),
+            capture::Scope::from_all(args.all),
         )
         .await?;
         if let Some(mut writer) = pipeline.writer.take() {
@@ -310,15 +312,16 @@ impl Pipeline {
     }
 }
 
-/// Loads capture with `mask`, runs `command` held until armed, and feeds every record of its
-/// tree to the pipeline until it exits.
+/// Loads capture with `mask`, runs `command` held until armed, and feeds every record in
+/// `scope` (its tree, or the whole host) to the pipeline until it exits.
 async fn live(
     mut pipeline: Pipeline,
     command: &[OsString],
     ring_kib: u32,
     mask: u64,
+    scope: capture::Scope,
 ) -> Result<(Pipeline, End)> {
-    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask)?;
+    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, scope)?;
     // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
     // AsyncFd owns the ring.
     let mut ring = unsafe { AsyncFd::register(capture.take_ring()?) }
@@ -326,8 +329,12 @@ async fn live(
         .context("polling the ring buffer")?;
 
     let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
+    let watching = match scope {
+        capture::Scope::Tree => format!("pid {pid} and its descendants"),
+        capture::Scope::All => format!("every process on this host (command: pid {pid})"),
+    };
     tracing::info!(
-        "armed in {} ms: watching pid {pid} and its descendants",
+        "armed in {} ms: watching {watching}",
         crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis())
     );
 

@@ -26,6 +26,9 @@ pub struct Process {
     pub comm: String,
     pub exe: String,
     pub argv: Vec<String>,
+    /// Mount namespace, as the kernel last reported it in one of this process's records (a
+    /// child starts with its parent's); 0 while unknown.
+    pub mnt_ns: u64,
     /// Current directory: from /proc when first seen, then kept by chdir/fchdir.
     cwd: Option<String>,
     fds: HashMap<i32, Fd>,
@@ -42,6 +45,7 @@ struct PendingExec {
     filename: String,
     argv: Vec<String>,
     truncated: bool,
+    execveat: bool,
     env: Vec<(String, String)>,
 }
 
@@ -52,6 +56,8 @@ pub struct Tracker {
     pending_env: HashMap<u32, Vec<(String, String)>>,
     /// Added to kernel CLOCK_MONOTONIC timestamps to get Unix-epoch nanoseconds.
     epoch_offset_ns: i128,
+    /// Vigil's own mount namespace, once asked (see [`Tracker::own_mnt_ns`]).
+    own_mnt_ns: Option<Option<u64>>,
     /// Where /proc answers come from (live, recorded, or replayed).
     pub io: ProcIo,
 }
@@ -77,6 +83,7 @@ impl Tracker {
             pending_exec: HashMap::new(),
             pending_env: HashMap::new(),
             epoch_offset_ns,
+            own_mnt_ns: None,
             io,
         }
     }
@@ -130,11 +137,13 @@ impl Tracker {
         let header = *record.header();
         let pid = header.pid;
         self.ensure(pid);
+        let mnt_ns = self.note_mnt_ns(pid, header.mnt_ns);
         let data = match record {
             Record::Exec {
                 filename,
                 argv,
                 truncated,
+                execveat,
                 ..
             } => {
                 // Both exec programs run on entry, in either order; the env may come first.
@@ -145,6 +154,7 @@ impl Tracker {
                         filename,
                         argv,
                         truncated,
+                        execveat,
                         env,
                     },
                 );
@@ -165,8 +175,9 @@ impl Tracker {
                 if ret != 0 {
                     return None;
                 }
-                let exe =
-                    procfs::exe(&mut self.io, pid).unwrap_or_else(|| pending.filename.clone());
+                let live_exe = procfs::exe(&mut self.io, pid);
+                let interpreter = self.interpreter(pid, &pending, live_exe.as_deref());
+                let exe = live_exe.unwrap_or_else(|| pending.filename.clone());
                 let p = self.processes.get_mut(&pid)?;
                 p.exe = exe;
                 p.argv = pending.argv.clone();
@@ -177,6 +188,7 @@ impl Tracker {
                     argv: pending.argv,
                     argv_truncated: pending.truncated,
                     env: pending.env.into_iter().collect(),
+                    interpreter,
                 }
             }
             Record::Fork { child_tid, .. } => {
@@ -356,9 +368,60 @@ impl Tracker {
             uid: header.uid,
             gid: header.gid,
             cgroup_id: header.cgroup_id,
+            mnt_ns,
             comm,
             data,
         })
+    }
+
+    /// Keeps the mount namespace a record reports for `pid` and returns the one its event
+    /// carries: an exiting task has dropped its namespaces (the record says 0), but it is still
+    /// where it last was.
+    fn note_mnt_ns(&mut self, pid: u32, reported: u32) -> u64 {
+        let Some(p) = self.processes.get_mut(&pid) else {
+            return u64::from(reported);
+        };
+        if reported != 0 {
+            p.mnt_ns = u64::from(reported);
+        }
+        p.mnt_ns
+    }
+
+    /// Vigil's own mount namespace, asked once (through `io`, so a replay has the recording's).
+    fn own_mnt_ns(&mut self) -> Option<u64> {
+        if self.own_mnt_ns.is_none() {
+            self.own_mnt_ns = Some(procfs::own_mnt_ns(&mut self.io));
+        }
+        self.own_mnt_ns.flatten()
+    }
+
+    /// The interpreter of a successful exec of a `#!` script, from the script's first line.
+    /// When the file can no longer be read (a dropper deleting its script right after exec),
+    /// the running executable (`live_exe`) stands in if it is not the file that was named.
+    fn interpreter(
+        &mut self,
+        pid: u32,
+        exec: &PendingExec,
+        live_exe: Option<&str>,
+    ) -> Option<String> {
+        // An execveat path may be relative to a directory fd the record does not carry.
+        if exec.execveat && !exec.filename.starts_with('/') {
+            return None;
+        }
+        let path = self.resolve(pid, None, &exec.filename);
+        if !path.starts_with('/') {
+            return None;
+        }
+        let mnt_ns = self.processes.get(&pid).map_or(0, |p| p.mnt_ns);
+        let same_namespace = mnt_ns != 0 && Some(mnt_ns) == self.own_mnt_ns();
+        match procfs::script_interpreter(&mut self.io, pid, &path, same_namespace) {
+            Ok(interpreter) => interpreter,
+            Err(()) => {
+                let exe = live_exe?.trim_end_matches(" (deleted)");
+                let name = |p: &str| p.rsplit('/').next().unwrap_or("").to_string();
+                (name(exe) != name(&path)).then(|| exe.to_string())
+            }
+        }
     }
 
     /// Events of argument-only syscalls.
@@ -937,7 +1000,7 @@ mod tests {
             tid: pid,
             uid: 0,
             gid: 0,
-            _pad: 0,
+            mnt_ns: 0,
             ts_ns: 0,
             cgroup_id: 0,
             comm: [0; 16],
@@ -1016,6 +1079,7 @@ mod tests {
             filename: "/bin/true".into(),
             argv: vec!["true".into()],
             truncated: false,
+            execveat: false,
         });
         let exec = t.apply(Record::ExecResult {
             header: header(PARENT),
@@ -1035,6 +1099,7 @@ mod tests {
             filename: "/nope".into(),
             argv: vec![],
             truncated: false,
+            execveat: false,
         });
         assert!(t
             .apply(Record::ExecResult {

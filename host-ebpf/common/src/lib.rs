@@ -248,7 +248,10 @@ pub struct Header {
     pub tid: u32,
     pub uid: u32,
     pub gid: u32,
-    pub _pad: u32,
+    /// The task's mount namespace (the inode number `/proc/PID/ns/mnt` names), read through
+    /// [`NamespaceLayout`]; 0 when it could not be read (no BTF, or a task past releasing its
+    /// namespaces).
+    pub mnt_ns: u32,
     /// `bpf_ktime_get_ns()`: CLOCK_MONOTONIC nanoseconds.
     pub ts_ns: u64,
     /// `bpf_get_current_cgroup_id()`: the task's cgroup v2 id.
@@ -408,8 +411,23 @@ pub struct TracepointLayout {
     pub _pad: u32,
 }
 
+/// Byte offsets of the kernel fields on the way from the current task to its mount namespace's
+/// inode number: `task_struct.nsproxy`, `nsproxy.mnt_ns`, and `ns.inum` within
+/// `mnt_namespace`. The host reads them from the kernel's BTF; `valid == 0` where it has none,
+/// and the programs then leave `Header::mnt_ns` at 0.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NamespaceLayout {
+    pub task_nsproxy: u32,
+    pub nsproxy_mnt_ns: u32,
+    pub mnt_ns_inum: u32,
+    pub valid: u32,
+}
+
 #[cfg(feature = "user")]
 mod user {
     // SAFETY: plain-old-data, no padding with meaning, any bit pattern is valid.
     unsafe impl aya::Pod for super::TracepointLayout {}
+    // SAFETY: as above.
+    unsafe impl aya::Pod for super::NamespaceLayout {}
 }

@@ -3,7 +3,9 @@
 //!
 //! Scoping happens first in every program: a task whose thread group is not in `WATCHED` costs
 //! one hash lookup and nothing else. Forks of watched tasks are added before the child runs, so
-//! a whole tree is followed from the moment the host arms its root.
+//! a whole tree is followed from the moment the host arms its root. With `SCOPE_ALL` set (the
+//! host's `--all`) every task is in scope except Vigil's own thread group, `SELF_TGID`, so
+//! Vigil never watches itself whatever the scope.
 //!
 //! Syscalls whose result matters stash their arguments on entry, keyed by thread, and emit one
 //! record on exit with arguments and result: `STASH` for argument-only syscalls, `BIG_STASH` for
@@ -20,8 +22,8 @@ use aya_ebpf::{
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_ktime_get_ns,
         generated::{
-            bpf_get_current_cgroup_id, bpf_probe_read_kernel, bpf_probe_read_user,
-            bpf_probe_read_user_str,
+            bpf_get_current_cgroup_id, bpf_get_current_task, bpf_probe_read_kernel,
+            bpf_probe_read_user, bpf_probe_read_user_str,
         },
     },
     macros::{map, tracepoint},
@@ -31,7 +33,7 @@ use aya_ebpf::{
 };
 use vigil_ebpf_common::{
     BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, ForkEvent, Header,
-    PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
+    NamespaceLayout, PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
     BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN,
     EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT,
     EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV,
@@ -86,9 +88,27 @@ static LAYOUT: Global<TracepointLayout> = Global::new(TracepointLayout {
     _pad: 0,
 });
 
+/// Where the mount namespace's inode number sits, from the kernel's BTF; set by the host.
+#[no_mangle]
+static NS_LAYOUT: Global<NamespaceLayout> = Global::new(NamespaceLayout {
+    task_nsproxy: 0,
+    nsproxy_mnt_ns: 0,
+    mnt_ns_inum: 0,
+    valid: 0,
+});
+
 /// Bit `k` set: records of wire kind `k` are wanted. Set by the host before loading.
 #[no_mangle]
 static KIND_MASK: Global<u64> = Global::new(u64::MAX);
+
+/// Non-zero: every task on the host is in scope, not just `WATCHED`. Set by the host.
+#[no_mangle]
+static SCOPE_ALL: Global<u32> = Global::new(0);
+
+/// Vigil's own thread group (its pid as the initial pid namespace sees it): never in scope.
+/// Set by the host.
+#[no_mangle]
+static SELF_TGID: Global<u32> = Global::new(0);
 
 // Offsets shared by every `syscalls:sys_enter_*` / `sys_exit_*` tracepoint.
 const SYS_ENTER_ARG0: usize = 16;
@@ -96,6 +116,12 @@ const SYS_EXIT_RET: usize = 16;
 
 #[inline(always)]
 fn in_scope(tgid: u32) -> bool {
+    if tgid == SELF_TGID.load() {
+        return false;
+    }
+    if SCOPE_ALL.load() != 0 {
+        return true;
+    }
     // SAFETY: the value is only tested for presence.
     unsafe { WATCHED.get(&tgid) }.is_some()
 }
@@ -124,10 +150,55 @@ fn fill_header(header: *mut Header, kind: EventKind) {
         (*header).tid = pid_tgid as u32;
         (*header).uid = uid_gid as u32;
         (*header).gid = (uid_gid >> 32) as u32;
-        (*header)._pad = 0;
+        (*header).mnt_ns = current_mnt_ns();
         (*header).ts_ns = bpf_ktime_get_ns();
         (*header).cgroup_id = bpf_get_current_cgroup_id();
         (*header).comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    }
+}
+
+/// The current task's mount namespace inode number: `task->nsproxy->mnt_ns->ns.inum`, at the
+/// offsets the host found in the kernel's BTF; 0 when they are unknown or a pointer is null
+/// (an exiting task has dropped its namespaces).
+#[inline(always)]
+fn current_mnt_ns() -> u32 {
+    let layout = NS_LAYOUT.load();
+    if layout.valid == 0 {
+        return 0;
+    }
+    // SAFETY: bpf_probe_read_kernel checks every address; a bad one fails the read.
+    unsafe {
+        let task = bpf_get_current_task();
+        let mut nsproxy: u64 = 0;
+        if bpf_probe_read_kernel(
+            &mut nsproxy as *mut u64 as *mut c_void,
+            8,
+            (task + layout.task_nsproxy as u64) as *const c_void,
+        ) != 0
+            || nsproxy == 0
+        {
+            return 0;
+        }
+        let mut mnt_ns: u64 = 0;
+        if bpf_probe_read_kernel(
+            &mut mnt_ns as *mut u64 as *mut c_void,
+            8,
+            (nsproxy + layout.nsproxy_mnt_ns as u64) as *const c_void,
+        ) != 0
+            || mnt_ns == 0
+        {
+            return 0;
+        }
+        let mut inum: u32 = 0;
+        if bpf_probe_read_kernel(
+            &mut inum as *mut u32 as *mut c_void,
+            4,
+            (mnt_ns + layout.mnt_ns_inum as u64) as *const c_void,
+        ) != 0
+        {
+            return 0;
+        }
+        inum
     }
 }
 
@@ -153,8 +224,10 @@ pub fn sched_process_fork(ctx: TracePointContext) -> u32 {
         Ok(c) => c,
         Err(_) => return 0,
     };
-    // The child is in scope before it is ever scheduled.
-    let _ = WATCHED.insert(&child, &1, 0);
+    // The child is in scope before it is ever scheduled (with `SCOPE_ALL` it already is).
+    if SCOPE_ALL.load() == 0 {
+        let _ = WATCHED.insert(&child, &1, 0);
+    }
     match EVENTS.reserve::<ForkEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
