@@ -271,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn this_kernel_has_the_mount_namespace_path() {
+    fn this_kernel_has_the_paths_the_programs_follow() {
         let Ok(btf) = Btf::kernel() else {
             eprintln!("no kernel BTF here; skipping");
             return;
@@ -280,5 +280,12 @@ mod tests {
         assert!(btf.field_offset("nsproxy", "mnt_ns").unwrap() > 0);
         btf.field_offset("mnt_namespace", "ns").unwrap();
         btf.field_offset("ns_common", "inum").unwrap();
+        // ... and from an fd to its BPF map's id.
+        assert!(btf.field_offset("task_struct", "files").unwrap() > 0);
+        btf.field_offset("files_struct", "fdt").unwrap();
+        btf.field_offset("fdtable", "fd").unwrap();
+        btf.field_offset("fdtable", "max_fds").unwrap();
+        btf.field_offset("file", "private_data").unwrap();
+        btf.field_offset("bpf_map", "id").unwrap();
     }
 }

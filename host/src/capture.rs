@@ -10,7 +10,7 @@ use aya::{
     programs::{trace_point::TracePointLink, TracePoint},
     Ebpf, EbpfLoader,
 };
-use vigil_ebpf_common::{EventKind as K, NamespaceLayout, TracepointLayout};
+use vigil_ebpf_common::{EventKind as K, FdLayout, NamespaceLayout, TracepointLayout};
 
 use crate::{btf::Btf, event::Kind};
 
@@ -56,12 +56,14 @@ impl Capture {
         let layout = tracepoint_layout()?;
         let scope_all = u32::from(scope == Scope::All);
         let self_tgid = own_tgid()?;
+        let (namespace_layout, fd_layout) = kernel_layouts();
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)
             .override_global("SCOPE_ALL", &scope_all, true)
             .override_global("SELF_TGID", &self_tgid, true)
-            .override_global("NS_LAYOUT", &namespace_layout(), true)
+            .override_global("NS_LAYOUT", &namespace_layout, true)
+            .override_global("FD_LAYOUT", &fd_layout, true)
             .map_max_entries("EVENTS", ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF object (Vigil needs root, or CAP_BPF and CAP_PERFMON)")?;
@@ -248,11 +250,18 @@ fn tracepoint_of(program: &str) -> (&'static str, String) {
     }
 }
 
-/// Where the mount namespace sits in this kernel's structs; without BTF, `valid` is 0 and
-/// events carry no namespace.
-fn namespace_layout() -> NamespaceLayout {
-    let lookup = || -> Result<NamespaceLayout> {
-        let btf = Btf::kernel()?;
+/// Where the programs find, in this kernel's structs, the mount namespace of the current task
+/// and the map behind one of its fds. Without BTF both say `valid == 0`: events then carry no
+/// mount namespace and bpf events no map id.
+fn kernel_layouts() -> (NamespaceLayout, FdLayout) {
+    let btf = match Btf::kernel() {
+        Ok(btf) => btf,
+        Err(e) => {
+            tracing::warn!("no mount namespaces or BPF map ids in events: {e:#}");
+            return Default::default();
+        }
+    };
+    let namespace = || -> Result<NamespaceLayout> {
         Ok(NamespaceLayout {
             task_nsproxy: btf.field_offset("task_struct", "nsproxy")?,
             nsproxy_mnt_ns: btf.field_offset("nsproxy", "mnt_ns")?,
@@ -261,10 +270,27 @@ fn namespace_layout() -> NamespaceLayout {
             valid: 1,
         })
     };
-    lookup().unwrap_or_else(|e| {
+    let fds = || -> Result<FdLayout> {
+        Ok(FdLayout {
+            task_files: btf.field_offset("task_struct", "files")?,
+            files_fdt: btf.field_offset("files_struct", "fdt")?,
+            fdt_fd: btf.field_offset("fdtable", "fd")?,
+            fdt_max_fds: btf.field_offset("fdtable", "max_fds")?,
+            file_private_data: btf.field_offset("file", "private_data")?,
+            map_id: btf.field_offset("bpf_map", "id")?,
+            valid: 1,
+            _pad: 0,
+        })
+    };
+    let namespace = namespace().unwrap_or_else(|e| {
         tracing::warn!("events will carry no mount namespace: {e:#}");
         NamespaceLayout::default()
-    })
+    });
+    let fds = fds().unwrap_or_else(|e| {
+        tracing::warn!("bpf events will carry no map ids: {e:#}");
+        FdLayout::default()
+    });
+    (namespace, fds)
 }
 
 /// Vigil's pid as the kernel's helpers report it (the initial pid namespace's view), which is

@@ -237,6 +237,11 @@ pub enum EventData {
         cmd_name: &'static str,
         /// For BPF_PROG_LOAD: the program type; for map commands: the map fd.
         attr_head: Option<u32>,
+        /// The map a map command worked on, or that BPF_MAP_CREATE / BPF_MAP_GET_FD_BY_ID
+        /// returned.
+        map: Option<BpfMap>,
+        /// The path of BPF_OBJ_PIN / BPF_OBJ_GET.
+        path: Option<String>,
         result: i64,
     },
     Unshare {
@@ -400,6 +405,20 @@ impl Kind {
             Kind::Setns => "setns",
         }
     }
+}
+
+/// A BPF map as a bpf(2) command named it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BpfMap {
+    /// The fd the command used or returned.
+    pub fd: Option<i32>,
+    /// The map's system-wide id (what BPF_MAP_GET_FD_BY_ID takes), as the kernel resolved the
+    /// fd; for a failed BPF_MAP_GET_FD_BY_ID, the id asked for.
+    pub id: Option<u32>,
+    /// The process Vigil saw create the map; `None` when it was created out of sight (before
+    /// capture, or outside its scope). A map command from any other process works on
+    /// someone else's map.
+    pub created_by: Option<u32>,
 }
 
 /// Socket address families.

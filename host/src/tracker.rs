@@ -14,7 +14,7 @@ use vigil_ebpf_common::EventKind as K;
 
 use crate::{
     decode::{self, c_str, Record},
-    event::{Event, EventData, Family, FdTarget, SockAddr},
+    event::{BpfMap, Event, EventData, Family, FdTarget, SockAddr},
     procfs::{self, ProcIo},
 };
 
@@ -56,6 +56,8 @@ pub struct Tracker {
     pending_env: HashMap<u32, Vec<(String, String)>>,
     /// Added to kernel CLOCK_MONOTONIC timestamps to get Unix-epoch nanoseconds.
     epoch_offset_ns: i128,
+    /// BPF map id → the process seen creating it.
+    map_creators: HashMap<u32, u32>,
     /// Vigil's own mount namespace, once asked (see [`Tracker::own_mnt_ns`]).
     own_mnt_ns: Option<Option<u64>>,
     /// Where /proc answers come from (live, recorded, or replayed).
@@ -84,6 +86,7 @@ impl Tracker {
             pending_env: HashMap::new(),
             epoch_offset_ns,
             own_mnt_ns: None,
+            map_creators: HashMap::new(),
             io,
         }
     }
@@ -773,15 +776,62 @@ impl Tracker {
             },
             _ => {
                 let cmd = a[0] as u32;
+                let attr_u32 = |at: usize| {
+                    data.get(at..at + 4)
+                        .map(|b| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
+                };
+                let map = self.bpf_map(pid, cmd, a[3] as u32, ret, attr_u32);
                 EventData::Bpf {
                     cmd,
                     cmd_name: bpf_cmd_name(cmd),
-                    attr_head: data
-                        .get(..4)
-                        .map(|b| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4]))),
+                    attr_head: attr_u32(0),
+                    map,
+                    path: matches!(cmd, BPF_OBJ_PIN | BPF_OBJ_GET).then_some(p0),
                     result: ret,
                 }
             }
+        })
+    }
+
+    /// The map a bpf command worked on. `kernel_id` is the id the kernel found behind the fd
+    /// (0: none); `attr_u32` reads the command's `attr`. Remembers who created each map.
+    fn bpf_map(
+        &mut self,
+        pid: u32,
+        cmd: u32,
+        kernel_id: u32,
+        ret: i64,
+        attr_u32: impl Fn(usize) -> Option<u32>,
+    ) -> Option<BpfMap> {
+        let id = (kernel_id != 0).then_some(kernel_id);
+        let fd = match cmd {
+            BPF_MAP_CREATE | BPF_MAP_GET_FD_BY_ID => {
+                if ret < 0 {
+                    // Nothing was returned; a failed lookup by id still names the map it wanted.
+                    return (cmd == BPF_MAP_GET_FD_BY_ID).then(|| BpfMap {
+                        fd: None,
+                        id: attr_u32(0),
+                        created_by: attr_u32(0).and_then(|i| self.map_creators.get(&i).copied()),
+                    });
+                }
+                ret as i32
+            }
+            // lookup, update, delete, get-next-key, lookup-and-delete, freeze.
+            1..=4 | 21 | 22 => attr_u32(0)? as i32,
+            // The batch commands: map_fd follows in_batch, out_batch, keys, values and count.
+            24..=27 => attr_u32(36)? as i32,
+            BPF_PROG_BIND_MAP => attr_u32(4)? as i32,
+            _ => return None,
+        };
+        if cmd == BPF_MAP_CREATE {
+            if let Some(id) = id {
+                self.map_creators.insert(id, pid);
+            }
+        }
+        Some(BpfMap {
+            fd: Some(fd),
+            id,
+            created_by: id.and_then(|i| self.map_creators.get(&i).copied()),
         })
     }
 
@@ -928,6 +978,12 @@ pub fn syscall_name(kind: K) -> &'static str {
         K::Fchdir => "fchdir",
     }
 }
+
+const BPF_MAP_CREATE: u32 = 0;
+const BPF_OBJ_PIN: u32 = 6;
+const BPF_OBJ_GET: u32 = 7;
+const BPF_MAP_GET_FD_BY_ID: u32 = 14;
+const BPF_PROG_BIND_MAP: u32 = 35;
 
 /// Names of bpf(2) commands.
 fn bpf_cmd_name(cmd: u32) -> &'static str {

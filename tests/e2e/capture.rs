@@ -13,6 +13,8 @@ use crate::harness::*;
 
 pub struct Recording {
     pub code: i32,
+    /// The `vigil record` process's pid.
+    pub vigil_pid: u32,
     pub stderr: String,
     /// The script's own report (its last stdout line, JSON), or `Null`.
     pub observed: Value,
@@ -22,12 +24,23 @@ pub struct Recording {
 
 /// `vigil record -o FILE -- cmd...`, then `vigil events FILE`.
 pub fn record(name: &str, cmd: &[&str], env: &[(&str, &str)]) -> Recording {
-    let dir = scratch(name);
+    record_in(&scratch(name), name, &[], cmd, env)
+}
+
+/// `vigil record -o DIR/events.rec OPTIONS -- cmd...` in `dir`, then `vigil events`.
+pub fn record_in(
+    dir: &std::path::Path,
+    name: &str,
+    options: &[&str],
+    cmd: &[&str],
+    env: &[(&str, &str)],
+) -> Recording {
     let file = dir.join("events.rec");
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("record")
         .arg("-o")
         .arg(&file)
+        .args(options)
         .arg("--")
         .args(cmd)
         .env_remove("LD_PRELOAD")
@@ -38,9 +51,13 @@ pub fn record(name: &str, cmd: &[&str], env: &[(&str, &str)]) -> Recording {
         .env_remove("GITHUB_WORKFLOW")
         .env_remove("RUNNER_NAME")
         .envs(env.iter().copied())
-        .current_dir(&dir)
-        .output()
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("running vigil record");
+    let vigil_pid = child.id();
+    let out = child.wait_with_output().expect("waiting for vigil record");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     eprintln!(
@@ -55,6 +72,7 @@ pub fn record(name: &str, cmd: &[&str], env: &[(&str, &str)]) -> Recording {
     let events = vigil_events(&file);
     Recording {
         code: out.status.code().unwrap_or(-1),
+        vigil_pid,
         stderr,
         observed,
         events,
@@ -80,7 +98,7 @@ pub fn vigil_events(file: &std::path::Path) -> Vec<Value> {
 }
 
 /// The events of `kind` whose fields include every field of `fields`.
-fn matching<'a>(events: &'a [Value], kind: &str, fields: &Value) -> Vec<&'a Value> {
+pub fn matching<'a>(events: &'a [Value], kind: &str, fields: &Value) -> Vec<&'a Value> {
     events
         .iter()
         .filter(|e| e["kind"] == kind)
@@ -96,7 +114,7 @@ fn matching<'a>(events: &'a [Value], kind: &str, fields: &Value) -> Vec<&'a Valu
 
 /// Asserts exactly one event of `kind` has all of `fields`, and returns it.
 #[track_caller]
-fn one<'a>(events: &'a [Value], kind: &str, fields: Value) -> &'a Value {
+pub fn one<'a>(events: &'a [Value], kind: &str, fields: Value) -> &'a Value {
     let found = matching(events, kind, &fields);
     if found.len() != 1 {
         let same_kind: Vec<&Value> = events.iter().filter(|e| e["kind"] == kind).collect();
@@ -123,7 +141,7 @@ def sc(*args):
 AT_FDCWD = -100
 "#;
 
-fn script(body: &str) -> String {
+pub fn script(body: &str) -> String {
     format!("{PRELUDE}\n{body}")
 }
 

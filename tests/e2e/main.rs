@@ -5,6 +5,8 @@
 //! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
 
 mod capture;
+mod capture_kernel;
+mod capture_process;
 mod harness;
 mod languages;
 mod plugins;

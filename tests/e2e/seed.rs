@@ -35,6 +35,10 @@ fn assert_reverse_shell_finding(run: &Run, port: u16) -> Value {
     assert!(f["process"]["pid"].as_u64().unwrap() > 0);
     assert!(f["process"]["ppid"].as_u64().unwrap() > 0);
     assert_eq!(f["event"]["pid"], f["process"]["pid"]);
+    // The attack ran in the test's own mount namespace.
+    use std::os::unix::fs::MetadataExt;
+    let mnt_ns = std::fs::metadata("/proc/self/ns/mnt").unwrap().ino();
+    assert_eq!(f["event"]["mnt_ns"], mnt_ns);
     let ts = f["timestamp"].as_str().unwrap();
     let when = humantime_parse(ts);
     let age = std::time::SystemTime::now().duration_since(when).unwrap();

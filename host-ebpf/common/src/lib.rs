@@ -146,7 +146,10 @@ pub enum EventKind {
     InitModule = 53,
     /// finit_module(fd, params, flags): [`PathEvent`].
     FinitModule = 54,
-    /// bpf(cmd, attr, size): [`PathEvent`], first attr bytes in `data`.
+    /// bpf(cmd, attr, size): [`PathEvent`], the first [`BPF_ATTR_LEN`] bytes of `attr` in
+    /// `data`, the pinned path of `BPF_OBJ_PIN`/`BPF_OBJ_GET` in `path[0]`, and in `args[3]`
+    /// the id of the map a map command worked on (or `BPF_MAP_CREATE`/`BPF_MAP_GET_FD_BY_ID`
+    /// returned), 0 when unknown.
     Bpf = 55,
     /// unshare(flags): [`SyscallEvent`].
     Unshare = 56,
@@ -288,6 +291,9 @@ pub struct ExecEnvEvent {
     pub env: [[u8; ENV_VALUE_LEN]; ENV_NAMES.len()],
 }
 
+/// Bytes of a bpf(2) `attr` kept: as far as the map fd of the batch commands (offset 36).
+pub const BPF_ATTR_LEN: usize = 48;
+
 /// Some arguments were not captured (too many, or too long).
 pub const EXEC_FLAG_ARGV_TRUNCATED: u32 = 1;
 /// The path did not fit in `PATH_LEN`.
@@ -424,10 +430,29 @@ pub struct NamespaceLayout {
     pub valid: u32,
 }
 
+/// Byte offsets of the kernel fields on the way from the current task's fd to the id of the
+/// BPF map it refers to: `task_struct.files`, `files_struct.fdt`, `fdtable.fd`,
+/// `fdtable.max_fds`, `file.private_data`, `bpf_map.id`. From the kernel's BTF; `valid == 0`
+/// where it has none.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FdLayout {
+    pub task_files: u32,
+    pub files_fdt: u32,
+    pub fdt_fd: u32,
+    pub fdt_max_fds: u32,
+    pub file_private_data: u32,
+    pub map_id: u32,
+    pub valid: u32,
+    pub _pad: u32,
+}
+
 #[cfg(feature = "user")]
 mod user {
     // SAFETY: plain-old-data, no padding with meaning, any bit pattern is valid.
     unsafe impl aya::Pod for super::TracepointLayout {}
     // SAFETY: as above.
     unsafe impl aya::Pod for super::NamespaceLayout {}
+    // SAFETY: as above.
+    unsafe impl aya::Pod for super::FdLayout {}
 }

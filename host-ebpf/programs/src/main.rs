@@ -32,12 +32,12 @@ use aya_ebpf::{
     Global,
 };
 use vigil_ebpf_common::{
-    BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, ForkEvent, Header,
-    NamespaceLayout, PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
-    BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN,
-    EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT,
-    EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV,
-    PATH_LEN, SOCKADDR_LEN,
+    BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent,
+    Header, NamespaceLayout, PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout,
+    ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN, DATA_LEN,
+    ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
+    EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
+    MAX_ARGS, MAX_ENV, PATH_LEN, SOCKADDR_LEN,
 };
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
@@ -95,6 +95,19 @@ static NS_LAYOUT: Global<NamespaceLayout> = Global::new(NamespaceLayout {
     nsproxy_mnt_ns: 0,
     mnt_ns_inum: 0,
     valid: 0,
+});
+
+/// Where an fd's BPF map id sits, from the kernel's BTF; set by the host.
+#[no_mangle]
+static FD_LAYOUT: Global<FdLayout> = Global::new(FdLayout {
+    task_files: 0,
+    files_fdt: 0,
+    fdt_fd: 0,
+    fdt_max_fds: 0,
+    file_private_data: 0,
+    map_id: 0,
+    valid: 0,
+    _pad: 0,
 });
 
 /// Bit `k` set: records of wire kind `k` are wanted. Set by the host before loading.
@@ -157,6 +170,27 @@ fn fill_header(header: *mut Header, kind: EventKind) {
     }
 }
 
+/// A kernel word at `addr`, or `None` when it cannot be read or is null.
+#[inline(always)]
+fn kernel_u64(addr: u64) -> Option<u64> {
+    let mut v: u64 = 0;
+    // SAFETY: bpf_probe_read_kernel checks the address; a bad one fails the read.
+    let rc = unsafe {
+        bpf_probe_read_kernel(&mut v as *mut u64 as *mut c_void, 8, addr as *const c_void)
+    };
+    (rc == 0 && v != 0).then_some(v)
+}
+
+#[inline(always)]
+fn kernel_u32(addr: u64) -> Option<u32> {
+    let mut v: u32 = 0;
+    // SAFETY: as `kernel_u64`.
+    let rc = unsafe {
+        bpf_probe_read_kernel(&mut v as *mut u32 as *mut c_void, 4, addr as *const c_void)
+    };
+    (rc == 0).then_some(v)
+}
+
 /// The current task's mount namespace inode number: `task->nsproxy->mnt_ns->ns.inum`, at the
 /// offsets the host found in the kernel's BTF; 0 when they are unknown or a pointer is null
 /// (an exiting task has dropped its namespaces).
@@ -166,40 +200,50 @@ fn current_mnt_ns() -> u32 {
     if layout.valid == 0 {
         return 0;
     }
-    // SAFETY: bpf_probe_read_kernel checks every address; a bad one fails the read.
-    unsafe {
-        let task = bpf_get_current_task();
-        let mut nsproxy: u64 = 0;
-        if bpf_probe_read_kernel(
-            &mut nsproxy as *mut u64 as *mut c_void,
-            8,
-            (task + layout.task_nsproxy as u64) as *const c_void,
-        ) != 0
-            || nsproxy == 0
-        {
-            return 0;
-        }
-        let mut mnt_ns: u64 = 0;
-        if bpf_probe_read_kernel(
-            &mut mnt_ns as *mut u64 as *mut c_void,
-            8,
-            (nsproxy + layout.nsproxy_mnt_ns as u64) as *const c_void,
-        ) != 0
-            || mnt_ns == 0
-        {
-            return 0;
-        }
-        let mut inum: u32 = 0;
-        if bpf_probe_read_kernel(
-            &mut inum as *mut u32 as *mut c_void,
-            4,
-            (mnt_ns + layout.mnt_ns_inum as u64) as *const c_void,
-        ) != 0
-        {
-            return 0;
-        }
-        inum
+    // SAFETY: the helper only returns the current task's address.
+    let task = unsafe { bpf_get_current_task() };
+    let Some(nsproxy) = kernel_u64(task + layout.task_nsproxy as u64) else {
+        return 0;
+    };
+    let Some(mnt_ns) = kernel_u64(nsproxy + layout.nsproxy_mnt_ns as u64) else {
+        return 0;
+    };
+    kernel_u32(mnt_ns + layout.mnt_ns_inum as u64).unwrap_or(0)
+}
+
+/// The id of the BPF map the current task's `fd` refers to:
+/// `task->files->fdt->fd[fd]->private_data->id`; 0 when unknown. Only asked for fds a
+/// successful map command used or returned, so `private_data` is a `struct bpf_map`.
+#[inline(always)]
+fn fd_map_id(fd: u64) -> u32 {
+    let layout = FD_LAYOUT.load();
+    if layout.valid == 0 {
+        return 0;
     }
+    // SAFETY: the helper only returns the current task's address.
+    let task = unsafe { bpf_get_current_task() };
+    let Some(files) = kernel_u64(task + layout.task_files as u64) else {
+        return 0;
+    };
+    let Some(fdt) = kernel_u64(files + layout.files_fdt as u64) else {
+        return 0;
+    };
+    let Some(max_fds) = kernel_u32(fdt + layout.fdt_max_fds as u64) else {
+        return 0;
+    };
+    if fd >= max_fds as u64 {
+        return 0;
+    }
+    let Some(fds) = kernel_u64(fdt + layout.fdt_fd as u64) else {
+        return 0;
+    };
+    let Some(file) = kernel_u64(fds + fd * 8) else {
+        return 0;
+    };
+    let Some(map) = kernel_u64(file + layout.file_private_data as u64) else {
+        return 0;
+    };
+    kernel_u32(map + layout.map_id as u64).unwrap_or(0)
 }
 
 #[inline(always)]
@@ -1193,16 +1237,91 @@ big_syscall!(
         ..NONE
     }
 );
-big_syscall!(
-    sys_enter_bpf,
-    sys_exit_bpf,
-    EventKind::Bpf,
-    Spec {
-        nargs: 3,
-        data_fixed: (1, 8),
-        ..NONE
+// bpf: the head of `attr` (as much as the caller passed, up to `BPF_ATTR_LEN`), the path of
+// a pin, and on exit the id of the map a map command used, so the host can tell a process
+// working on maps it did not create.
+
+const BPF_MAP_CREATE: u64 = 0;
+const BPF_OBJ_PIN: u64 = 6;
+const BPF_OBJ_GET: u64 = 7;
+const BPF_MAP_GET_FD_BY_ID: u64 = 14;
+const BPF_PROG_BIND_MAP: u64 = 35;
+
+#[tracepoint]
+pub fn sys_enter_bpf(ctx: TracePointContext) -> u32 {
+    let Some(scratch) = begin_big(&ctx, EventKind::Bpf, 3) else {
+        return 0;
+    };
+    let size = arg(&ctx, 2);
+    // SAFETY: scratch is this CPU's entry; copies are bounded by their destinations.
+    unsafe {
+        let body = &mut (*scratch).body as *mut SyscallBody;
+        let len = if size < BPF_ATTR_LEN as u64 {
+            size
+        } else {
+            BPF_ATTR_LEN as u64
+        };
+        read_data(body, arg(&ctx, 1), len);
+        let cmd = arg(&ctx, 0);
+        if (cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET) && (*body).data_len >= 8 {
+            let d = &(*body).data;
+            let pathname = u64::from_ne_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+            if read_str((*body).path[0].as_mut_ptr(), pathname) {
+                (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
+            }
+        }
     }
-);
+    commit_big(scratch)
+}
+
+/// Where a bpf command's map fd is: the result (`Some(None)`), at a byte offset of `attr`, or
+/// nowhere (`None`).
+#[inline(always)]
+fn bpf_map_fd_at(cmd: u64) -> Option<Option<usize>> {
+    match cmd {
+        BPF_MAP_CREATE | BPF_MAP_GET_FD_BY_ID => Some(None),
+        // lookup, update, delete, get-next-key; lookup-and-delete, freeze.
+        1..=4 | 21 | 22 => Some(Some(0)),
+        // The batch commands: after in_batch, out_batch, keys, values, count.
+        24..=27 => Some(Some(36)),
+        BPF_PROG_BIND_MAP => Some(Some(4)),
+        _ => None,
+    }
+}
+
+#[tracepoint]
+pub fn sys_exit_bpf(ctx: TracePointContext) -> u32 {
+    let Some((key, stash)) = take_big(EventKind::Bpf) else {
+        return 0;
+    };
+    // SAFETY: stable `sys_exit_*` layout; `stash` is this thread's entry; every read of
+    // `data` is at a constant offset inside it.
+    unsafe {
+        let ret = ctx.read_at::<i64>(SYS_EXIT_RET).unwrap_or(-1);
+        let body = &mut (*stash).body as *mut SyscallBody;
+        (*body).args[3] = 0;
+        if ret >= 0 {
+            let d = &(*body).data;
+            let fd = match bpf_map_fd_at((*body).args[0]) {
+                Some(None) => Some(ret as u64),
+                Some(Some(0)) if (*body).data_len >= 4 => {
+                    Some(u32::from_ne_bytes([d[0], d[1], d[2], d[3]]) as u64)
+                }
+                Some(Some(4)) if (*body).data_len >= 8 => {
+                    Some(u32::from_ne_bytes([d[4], d[5], d[6], d[7]]) as u64)
+                }
+                Some(Some(36)) if (*body).data_len >= 40 => {
+                    Some(u32::from_ne_bytes([d[36], d[37], d[38], d[39]]) as u64)
+                }
+                _ => None,
+            };
+            if let Some(fd) = fd {
+                (*body).args[3] = fd_map_id(fd) as u64;
+            }
+        }
+    }
+    emit_big_from(&ctx, EventKind::Bpf, key, stash)
+}
 
 /// prctl is reported for PR_SET_NAME only (a process renaming itself).
 #[tracepoint]
