@@ -6,6 +6,7 @@
 //! `run`'s pipeline can replay without a kernel.
 
 mod bench;
+mod bpf;
 mod btf;
 mod capture;
 mod cli;

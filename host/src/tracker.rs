@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use vigil_ebpf_common::EventKind as K;
 
 use crate::{
+    bpf,
     decode::{self, c_str, Record},
-    event::{BpfMap, Event, EventData, Family, FdTarget, SockAddr},
+    event::{Event, EventData, Family, FdTarget, SockAddr},
     procfs::{self, ProcIo},
 };
 
@@ -56,8 +57,8 @@ pub struct Tracker {
     pending_env: HashMap<u32, Vec<(String, String)>>,
     /// Added to kernel CLOCK_MONOTONIC timestamps to get Unix-epoch nanoseconds.
     epoch_offset_ns: i128,
-    /// BPF map id → the process seen creating it.
-    map_creators: HashMap<u32, u32>,
+    /// Who created each BPF map seen being created.
+    bpf_maps: bpf::MapCreators,
     /// Vigil's own mount namespace, once asked (see [`Tracker::own_mnt_ns`]).
     own_mnt_ns: Option<Option<u64>>,
     /// Where /proc answers come from (live, recorded, or replayed).
@@ -86,7 +87,7 @@ impl Tracker {
             pending_env: HashMap::new(),
             epoch_offset_ns,
             own_mnt_ns: None,
-            map_creators: HashMap::new(),
+            bpf_maps: bpf::MapCreators::default(),
             io,
         }
     }
@@ -780,58 +781,15 @@ impl Tracker {
                     data.get(at..at + 4)
                         .map(|b| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
                 };
-                let map = self.bpf_map(pid, cmd, a[3] as u32, ret, attr_u32);
                 EventData::Bpf {
                     cmd,
-                    cmd_name: bpf_cmd_name(cmd),
+                    cmd_name: bpf::cmd_name(cmd),
                     attr_head: attr_u32(0),
-                    map,
-                    path: matches!(cmd, BPF_OBJ_PIN | BPF_OBJ_GET).then_some(p0),
+                    map: self.bpf_maps.map(pid, cmd, a[3] as u32, ret, attr_u32),
+                    path: bpf::names_a_path(cmd).then_some(p0),
                     result: ret,
                 }
             }
-        })
-    }
-
-    /// The map a bpf command worked on. `kernel_id` is the id the kernel found behind the fd
-    /// (0: none); `attr_u32` reads the command's `attr`. Remembers who created each map.
-    fn bpf_map(
-        &mut self,
-        pid: u32,
-        cmd: u32,
-        kernel_id: u32,
-        ret: i64,
-        attr_u32: impl Fn(usize) -> Option<u32>,
-    ) -> Option<BpfMap> {
-        let id = (kernel_id != 0).then_some(kernel_id);
-        let fd = match cmd {
-            BPF_MAP_CREATE | BPF_MAP_GET_FD_BY_ID => {
-                if ret < 0 {
-                    // Nothing was returned; a failed lookup by id still names the map it wanted.
-                    return (cmd == BPF_MAP_GET_FD_BY_ID).then(|| BpfMap {
-                        fd: None,
-                        id: attr_u32(0),
-                        created_by: attr_u32(0).and_then(|i| self.map_creators.get(&i).copied()),
-                    });
-                }
-                ret as i32
-            }
-            // lookup, update, delete, get-next-key, lookup-and-delete, freeze.
-            1..=4 | 21 | 22 => attr_u32(0)? as i32,
-            // The batch commands: map_fd follows in_batch, out_batch, keys, values and count.
-            24..=27 => attr_u32(36)? as i32,
-            BPF_PROG_BIND_MAP => attr_u32(4)? as i32,
-            _ => return None,
-        };
-        if cmd == BPF_MAP_CREATE {
-            if let Some(id) = id {
-                self.map_creators.insert(id, pid);
-            }
-        }
-        Some(BpfMap {
-            fd: Some(fd),
-            id,
-            created_by: id.and_then(|i| self.map_creators.get(&i).copied()),
         })
     }
 
@@ -979,56 +937,6 @@ pub fn syscall_name(kind: K) -> &'static str {
     }
 }
 
-const BPF_MAP_CREATE: u32 = 0;
-const BPF_OBJ_PIN: u32 = 6;
-const BPF_OBJ_GET: u32 = 7;
-const BPF_MAP_GET_FD_BY_ID: u32 = 14;
-const BPF_PROG_BIND_MAP: u32 = 35;
-
-/// Names of bpf(2) commands.
-fn bpf_cmd_name(cmd: u32) -> &'static str {
-    const NAMES: [&str; 37] = [
-        "BPF_MAP_CREATE",
-        "BPF_MAP_LOOKUP_ELEM",
-        "BPF_MAP_UPDATE_ELEM",
-        "BPF_MAP_DELETE_ELEM",
-        "BPF_MAP_GET_NEXT_KEY",
-        "BPF_PROG_LOAD",
-        "BPF_OBJ_PIN",
-        "BPF_OBJ_GET",
-        "BPF_PROG_ATTACH",
-        "BPF_PROG_DETACH",
-        "BPF_PROG_TEST_RUN",
-        "BPF_PROG_GET_NEXT_ID",
-        "BPF_MAP_GET_NEXT_ID",
-        "BPF_PROG_GET_FD_BY_ID",
-        "BPF_MAP_GET_FD_BY_ID",
-        "BPF_OBJ_GET_INFO_BY_FD",
-        "BPF_PROG_QUERY",
-        "BPF_RAW_TRACEPOINT_OPEN",
-        "BPF_BTF_LOAD",
-        "BPF_BTF_GET_FD_BY_ID",
-        "BPF_TASK_FD_QUERY",
-        "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
-        "BPF_MAP_FREEZE",
-        "BPF_BTF_GET_NEXT_ID",
-        "BPF_MAP_LOOKUP_BATCH",
-        "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
-        "BPF_MAP_UPDATE_BATCH",
-        "BPF_MAP_DELETE_BATCH",
-        "BPF_LINK_CREATE",
-        "BPF_LINK_UPDATE",
-        "BPF_LINK_GET_FD_BY_ID",
-        "BPF_LINK_GET_NEXT_ID",
-        "BPF_ENABLE_STATS",
-        "BPF_ITER_CREATE",
-        "BPF_LINK_DETACH",
-        "BPF_PROG_BIND_MAP",
-        "BPF_TOKEN_CREATE",
-    ];
-    NAMES.get(cmd as usize).copied().unwrap_or("BPF_UNKNOWN")
-}
-
 /// CLOCK_REALTIME − CLOCK_MONOTONIC, in nanoseconds.
 fn epoch_offset_ns() -> i128 {
     fn now(clock: libc::clockid_t) -> i128 {
@@ -1163,6 +1071,66 @@ mod tests {
                 ret: -2
             })
             .is_none());
+    }
+
+    /// The interpreter of a script comes from its `#!` line; when the script is gone by the
+    /// time Vigil looks, the running executable stands in unless it is the named file itself.
+    #[test]
+    fn exec_of_a_script_names_its_interpreter() {
+        use crate::procfs::{ProcAnswer, ProcOp};
+        let answer = |op, path: String, data: Option<&str>| ProcAnswer {
+            op,
+            path,
+            data: data.map(|d| d.as_bytes().to_vec()),
+        };
+        let mut io = ProcIo::replay();
+        let proc = |what: &str| format!("/proc/{PARENT}/{what}");
+        io.feed([
+            answer(ProcOp::Read, proc("stat"), None),
+            answer(ProcOp::ReadLink, proc("cwd"), Some("/work")),
+            // ./build.sh: a script, still there.
+            answer(ProcOp::ReadLink, proc("exe"), Some("/usr/bin/dash")),
+            answer(
+                ProcOp::ReadHead,
+                proc("root/work/build.sh"),
+                Some("#! /bin/sh -e\n"),
+            ),
+            // /tmp/x: a script that deleted itself; python runs.
+            answer(ProcOp::ReadLink, proc("exe"), Some("/usr/bin/python3.11")),
+            answer(ProcOp::ReadHead, proc("root/tmp/x"), None),
+            // /tmp/y: a binary that deleted itself.
+            answer(ProcOp::ReadLink, proc("exe"), Some("/tmp/y (deleted)")),
+            answer(ProcOp::ReadHead, proc("root/tmp/y"), None),
+            // /bin/true: no script.
+            answer(ProcOp::ReadLink, proc("exe"), Some("/usr/bin/true")),
+            answer(ProcOp::ReadHead, proc("root/bin/true"), Some("\u{7f}ELF")),
+        ]);
+        let mut t = Tracker::with_io(io, 0);
+        t.add_root(PARENT, 1, vec![]);
+        let mut exec = |filename: &str| {
+            t.apply(Record::Exec {
+                header: header(PARENT),
+                filename: filename.into(),
+                argv: vec![filename.into()],
+                truncated: false,
+                execveat: false,
+            });
+            match t.apply(Record::ExecResult {
+                header: header(PARENT),
+                ret: 0,
+            }) {
+                Some(Event {
+                    data: EventData::Exec { interpreter, .. },
+                    ..
+                }) => interpreter,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(exec("./build.sh").as_deref(), Some("/bin/sh"));
+        assert_eq!(exec("/tmp/x").as_deref(), Some("/usr/bin/python3.11"));
+        assert_eq!(exec("/tmp/y"), None);
+        assert_eq!(exec("/bin/true"), None);
+        assert_eq!(t.io.mismatches(), 0);
     }
 
     fn body(pid: u32, kind: EventKind, args: [u64; 6], ret: i64, p0: &str) -> Record {
