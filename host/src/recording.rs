@@ -23,8 +23,12 @@ use serde::{Deserialize, Serialize};
 use crate::procfs::ProcAnswer;
 
 pub const MAGIC: &[u8; 8] = b"VIGILREC";
-/// The format version this Vigil writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this Vigil writes. Version 2 added the `ReadHead` /proc answer (a
+/// script's first line) and filled the kernel header's former padding with the mount
+/// namespace; a version 1 file is a version 2 file that has neither, so both are read.
+pub const VERSION: u32 = 2;
+/// The oldest format version this Vigil reads.
+const OLDEST_READABLE: u32 = 1;
 /// Frames larger than this are corrupt (the largest real frame is a few hundred KiB of /proc).
 const MAX_FRAME: usize = 64 << 20;
 
@@ -212,10 +216,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<(usize, Frame)>, FileError> {
         return Err(error(8, "truncated header"));
     };
     let version = u32::from_le_bytes(version.try_into().unwrap_or_default());
-    if version != VERSION {
+    if !(OLDEST_READABLE..=VERSION).contains(&version) {
         return Err(error(
             8,
-            format!("record format version {version}; this Vigil reads version {VERSION}"),
+            format!(
+                "record format version {version}; this Vigil reads versions \
+                 {OLDEST_READABLE} to {VERSION}"
+            ),
         ));
     }
     let mut frames = Vec::new();
@@ -357,6 +364,11 @@ mod tests {
         let mut v = bytes.clone();
         v[8] = 9;
         assert!(parse(&v).unwrap_err().what.contains("version 9"));
+        v[8] = 0;
+        assert!(parse(&v).unwrap_err().what.contains("version 0"));
+        // A version 1 file (what Vigil wrote before version 2) still reads.
+        v[8] = 1;
+        assert_eq!(parse(&v).unwrap(), parse(&bytes).unwrap());
         // Flip every byte in turn: each result is a clean Ok or Err.
         for i in 12..bytes.len() {
             let mut v = bytes.clone();
