@@ -16,7 +16,8 @@ pub struct Event {
     pub gid: u32,
     /// The task's cgroup v2 id.
     pub cgroup_id: u64,
-    /// The process's mount namespace (the inode of `/proc/PID/ns/mnt`); 0 when unknown.
+    /// The task's mount namespace when the kernel wrote the record (the inode number
+    /// `/proc/PID/ns/mnt` names); 0 when unknown (a kernel without BTF).
     pub mnt_ns: u64,
     pub comm: String,
     #[serde(flatten)]
