@@ -5,6 +5,9 @@
 // The host's decoding and enrichment modules, compiled here from their sources (the `vigil`
 // crate is a binary). They must sit at the crate root: they refer to each other as `crate::*`.
 #[allow(dead_code)]
+#[path = "../../host/src/bpf.rs"]
+mod bpf;
+#[allow(dead_code)]
 #[path = "../../host/src/decode.rs"]
 mod decode;
 #[allow(dead_code)]
