@@ -6,7 +6,7 @@ use std::{os::unix::fs::PermissionsExt, process::Command};
 use serde_json::json;
 
 use crate::{
-    capture::{matching, one, record_in},
+    capture::{matching, one, record_in, Recording},
     harness::*,
 };
 
@@ -68,18 +68,15 @@ fn script_exec_names_its_interpreter() {
     assert!(matching(ev, "exec", &json!({"filename": "./not-a-script"})).is_empty());
 }
 
-/// With `--all`, a process that is not the command's descendant (started by the test before
-/// Vigil) is watched too, while Vigil's own thread group never appears. The outside process
-/// acts only once the command tells it to, through a FIFO, so it acts while capture is armed.
-#[test]
-fn all_scope_sees_outside_processes_but_never_vigil() {
-    if !privileged() {
-        return;
-    }
-    let dir = scratch("scope-all");
+/// Records `sh -c ...` with `options` while a process the test started beforehand (not the
+/// command's descendant) opens a marker file. It acts only once the command tells it to,
+/// through a FIFO, and the command waits for it the same way, so it acts while capture is
+/// armed. Returns the recording, the outside process's pid and the marker's path.
+fn record_with_outside_process(name: &str, options: &[&str]) -> (Recording, u32, String) {
+    let dir = scratch(name);
     let go = dir.join("go");
     let done = dir.join("done");
-    let marker = dir.join("outside-marker");
+    let marker = dir.join("outside-marker").display().to_string();
     for fifo in [&go, &done] {
         let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: a valid path; creating a FIFO.
@@ -92,7 +89,6 @@ fn all_scope_sees_outside_processes_but_never_vigil() {
          os.close(fd)\n\
          open({done:?}, 'w').write(f'{{fd}}\\n')\n",
         go = go.to_str().unwrap(),
-        marker = marker.to_str().unwrap(),
         done = done.to_str().unwrap()
     );
     let mut outside = Command::new("python3")
@@ -102,32 +98,51 @@ fn all_scope_sees_outside_processes_but_never_vigil() {
         .expect("starting the outside process");
     let rec = record_in(
         &dir,
-        "scope-all",
-        &["--all", "--ring-kib", "65536", "--allow-degraded"],
+        name,
+        options,
         &["sh", "-c", "echo go > go && cat done"],
         &[],
     );
     assert!(outside.wait().unwrap().success());
     assert_eq!(rec.code, 0, "{}", rec.stderr);
-    let ev = &rec.events;
     // `cat done` printed the fd the outside process got.
     assert!(rec.observed.is_i64(), "{}", rec.observed);
+    assert!(
+        !matching(&rec.events, "exec", &json!({"argv": ["cat", "done"]})).is_empty(),
+        "the command's own tree is watched"
+    );
+    (rec, outside.id(), marker)
+}
+
+/// With `--all`, a process that is not the command's descendant is watched too, while
+/// Vigil's own thread group never appears; without it, the same process is not watched.
+#[test]
+fn all_scope_sees_outside_processes_but_never_vigil() {
+    if !privileged() {
+        return;
+    }
+    let all = ["--all", "--ring-kib", "65536", "--allow-degraded"];
+    let (rec, outside, marker) = record_with_outside_process("scope-all", &all);
+    let ev = &rec.events;
     let seen = one(
         ev,
         "open",
-        json!({"path": marker.to_str().unwrap(),
+        json!({"path": marker,
                "flags": libc::O_RDONLY | libc::O_CREAT | libc::O_CLOEXEC, "mode": 0o600,
                "result": rec.observed}),
     );
-    assert_eq!(seen["pid"], outside.id(), "the outside process itself");
+    assert_eq!(seen["pid"], outside, "the outside process itself");
     assert_eq!(seen["comm"], "python3");
     assert!(
         ev.iter().all(|e| e["pid"] != rec.vigil_pid),
         "Vigil's own activity (reading /proc for every new process, writing the record) \
          never appears"
     );
+
+    let (rec, outside, marker) = record_with_outside_process("scope-tree", &[]);
     assert!(
-        !matching(ev, "exec", &json!({"argv": ["cat", "done"]})).is_empty(),
-        "the command's own tree is still watched"
+        rec.events.iter().all(|e| e["pid"] != outside),
+        "without --all, a process outside the command's tree is not watched"
     );
+    assert!(matching(&rec.events, "open", &json!({"path": marker})).is_empty());
 }
