@@ -28,21 +28,40 @@ const KIND_DECL_TAG: u32 = 17;
 const KIND_TYPE_TAG: u32 = 18;
 const KIND_ENUM64: u32 = 19;
 
-/// One type record: its kind, name, and the id it refers to (for modifiers and typedefs).
-#[derive(Clone, Debug)]
+/// One type record, decoded: its kind, name, what it refers to (for modifiers and typedefs),
+/// and where its members are.
 struct Type {
     kind: u32,
     name: u32,
     /// `size_or_type`: the referred type for typedefs and modifiers.
     refers_to: u32,
-    /// Struct and union members: (name, type id, offset in bits).
-    members: Vec<(u32, u32, u32)>,
+    /// Struct and union members: how many, where they start, whether offsets hold bitfields.
+    vlen: usize,
+    members_at: usize,
+    bitfields: bool,
 }
 
-/// Parsed BTF: the types and the string table.
+/// Parsed BTF: the file, where each type record starts (by id − 1), and where the string
+/// table is. Records are decoded when asked for: the kernel's BTF holds some hundred
+/// thousand types and Vigil needs a handful.
 pub struct Btf {
-    types: Vec<Type>,
-    strings: Vec<u8>,
+    bytes: Vec<u8>,
+    types: Vec<usize>,
+    strings: std::ops::Range<usize>,
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Result<u16> {
+    let b = bytes
+        .get(at..at + 2)
+        .ok_or_else(|| anyhow!("cut short at byte {at}"))?;
+    Ok(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Result<u32> {
+    let b = bytes
+        .get(at..at + 4)
+        .ok_or_else(|| anyhow!("cut short at byte {at}"))?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 impl Btf {
@@ -50,28 +69,16 @@ impl Btf {
     pub fn kernel() -> Result<Self> {
         let path = "/sys/kernel/btf/vmlinux";
         let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
-        Self::parse(&bytes).with_context(|| format!("{path}: not BTF Vigil can read"))
+        Self::parse(bytes).with_context(|| format!("{path}: not BTF Vigil can read"))
     }
 
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let u16_at = |at: usize| -> Result<u16> {
-            let b = bytes
-                .get(at..at + 2)
-                .ok_or_else(|| anyhow!("cut short at byte {at}"))?;
-            Ok(u16::from_le_bytes([b[0], b[1]]))
-        };
-        let u32_at = |at: usize| -> Result<u32> {
-            let b = bytes
-                .get(at..at + 4)
-                .ok_or_else(|| anyhow!("cut short at byte {at}"))?;
-            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        if u16_at(0)? != MAGIC {
+    pub fn parse(bytes: Vec<u8>) -> Result<Self> {
+        if u16_at(&bytes, 0)? != MAGIC {
             bail!("no BTF magic (or not little-endian)");
         }
-        let header_len = u32_at(4)? as usize;
-        let (type_off, type_len) = (u32_at(8)? as usize, u32_at(12)? as usize);
-        let (str_off, str_len) = (u32_at(16)? as usize, u32_at(20)? as usize);
+        let header_len = u32_at(&bytes, 4)? as usize;
+        let (type_off, type_len) = (u32_at(&bytes, 8)? as usize, u32_at(&bytes, 12)? as usize);
+        let (str_off, str_len) = (u32_at(&bytes, 16)? as usize, u32_at(&bytes, 20)? as usize);
         let section = |off: usize, len: usize| {
             header_len
                 .checked_add(off)
@@ -80,67 +87,77 @@ impl Btf {
                 .ok_or_else(|| anyhow!("a section lies outside the file"))
         };
         let type_range = section(type_off, type_len)?;
-        let strings = bytes[section(str_off, str_len)?].to_vec();
+        let strings = section(str_off, str_len)?;
 
         let mut types = Vec::new();
         let mut at = type_range.start;
         while at < type_range.end {
-            let name = u32_at(at)?;
-            let info = u32_at(at + 4)?;
-            let refers_to = u32_at(at + 8)?;
-            at += 12;
-            let kind = (info >> 24) & 0x1f;
-            let vlen = (info & 0xffff) as usize;
-            let bitfields = info >> 31 != 0;
-            let mut members = Vec::new();
-            let extra = match kind {
+            let t = Self::record(&bytes, at)?;
+            let extra = match t.kind {
                 KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
                 KIND_ARRAY => 12,
-                KIND_STRUCT | KIND_UNION => {
-                    for m in 0..vlen {
-                        let base = at + m * 12;
-                        let offset = u32_at(base + 8)?;
-                        // With the kind flag, the high byte holds a bitfield's size.
-                        let bits = if bitfields {
-                            offset & 0xff_ffff
-                        } else {
-                            offset
-                        };
-                        members.push((u32_at(base)?, u32_at(base + 4)?, bits));
-                    }
-                    vlen * 12
-                }
-                KIND_ENUM | KIND_FUNC_PROTO => vlen * 8,
-                KIND_DATASEC | KIND_ENUM64 => vlen * 12,
+                KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => t.vlen * 12,
+                KIND_ENUM | KIND_FUNC_PROTO => t.vlen * 8,
                 0 | 2 | 7 | 12 | 16 | KIND_TYPEDEF | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
                 | KIND_TYPE_TAG => 0,
-                other => bail!("unknown BTF kind {other} at byte {}", at - 12),
+                other => bail!("unknown BTF kind {other} at byte {at}"),
             };
-            at += extra;
-            types.push(Type {
-                kind,
-                name,
-                refers_to,
-                members,
-            });
+            types.push(at);
+            at += 12 + extra;
         }
         if at != type_range.end {
             bail!("the last type record runs past the type section");
         }
-        Ok(Btf { types, strings })
+        Ok(Btf {
+            bytes,
+            types,
+            strings,
+        })
+    }
+
+    /// The type record at byte `at`.
+    fn record(bytes: &[u8], at: usize) -> Result<Type> {
+        let info = u32_at(bytes, at + 4)?;
+        Ok(Type {
+            kind: (info >> 24) & 0x1f,
+            name: u32_at(bytes, at)?,
+            refers_to: u32_at(bytes, at + 8)?,
+            vlen: (info & 0xffff) as usize,
+            members_at: at + 12,
+            bitfields: info >> 31 != 0,
+        })
+    }
+
+    /// Member `i` of a struct or union: (name, type id, offset in bits).
+    fn member(&self, t: &Type, i: usize) -> Option<(u32, u32, u32)> {
+        let at = t.members_at + i * 12;
+        let offset = u32_at(&self.bytes, at + 8).ok()?;
+        // With the kind flag, the high byte holds a bitfield's size.
+        let bits = if t.bitfields {
+            offset & 0xff_ffff
+        } else {
+            offset
+        };
+        Some((
+            u32_at(&self.bytes, at).ok()?,
+            u32_at(&self.bytes, at + 4).ok()?,
+            bits,
+        ))
     }
 
     fn name(&self, offset: u32) -> &[u8] {
-        let rest = self.strings.get(offset as usize..).unwrap_or(&[]);
+        let table = &self.bytes[self.strings.clone()];
+        let rest = table.get(offset as usize..).unwrap_or(&[]);
         &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
     }
 
-    fn get(&self, id: u32) -> Option<&Type> {
-        self.types.get((id as usize).checked_sub(1)?)
+    fn get(&self, id: u32) -> Option<Type> {
+        let at = *self.types.get((id as usize).checked_sub(1)?)?;
+        Self::record(&self.bytes, at).ok()
     }
 
     /// The struct or union `id` stands for, through typedefs and qualifiers.
-    fn resolve(&self, mut id: u32) -> Option<&Type> {
+    fn resolve(&self, mut id: u32) -> Option<Type> {
         for _ in 0..32 {
             let t = self.get(id)?;
             match t.kind {
@@ -156,13 +173,12 @@ impl Btf {
     /// Byte offset of `field` in `struct name`, looking inside anonymous struct and union
     /// members as C does.
     pub fn field_offset(&self, name: &str, field: &str) -> Result<u32> {
-        let s = self
-            .types
-            .iter()
+        let s = (1..=self.types.len() as u32)
+            .filter_map(|id| self.get(id))
             .find(|t| t.kind == KIND_STRUCT && self.name(t.name) == name.as_bytes())
             .ok_or_else(|| anyhow!("the kernel's BTF has no struct {name}"))?;
         let bits = self
-            .member_bits(s, field.as_bytes(), 0)
+            .member_bits(&s, field.as_bytes(), 0)
             .ok_or_else(|| anyhow!("struct {name} has no field {field}"))?;
         if bits % 8 != 0 {
             bail!("{name}.{field} is a bitfield");
@@ -171,13 +187,14 @@ impl Btf {
     }
 
     fn member_bits(&self, t: &Type, field: &[u8], depth: u32) -> Option<u32> {
-        if depth > 8 {
+        if depth > 8 || !matches!(t.kind, KIND_STRUCT | KIND_UNION) {
             return None;
         }
-        t.members.iter().find_map(|&(name, ty, bits)| {
+        (0..t.vlen).find_map(|i| {
+            let (name, ty, bits) = self.member(t, i)?;
             if name == 0 {
                 let inner = self.resolve(ty)?;
-                self.member_bits(inner, field, depth + 1).map(|b| b + bits)
+                self.member_bits(&inner, field, depth + 1).map(|b| b + bits)
             } else if self.name(name) == field {
                 Some(bits)
             } else {
@@ -242,7 +259,7 @@ mod tests {
 
     #[test]
     fn fields_are_found_through_anonymous_members() {
-        let btf = Btf::parse(&sample()).unwrap();
+        let btf = Btf::parse(sample()).unwrap();
         assert_eq!(btf.field_offset("outer", "a").unwrap(), 0);
         assert_eq!(btf.field_offset("outer", "b").unwrap(), 8);
         assert_eq!(btf.field_offset("outer", "c").unwrap(), 8);
@@ -258,16 +275,16 @@ mod tests {
     fn damaged_btf_is_an_error_never_a_panic() {
         let good = sample();
         for cut in 0..good.len() {
-            let _ = Btf::parse(&good[..cut]);
+            let _ = Btf::parse(good[..cut].to_vec());
         }
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0xff;
-            if let Ok(btf) = Btf::parse(&bad) {
+            if let Ok(btf) = Btf::parse(bad) {
                 let _ = btf.field_offset("outer", "c");
             }
         }
-        assert!(Btf::parse(b"not btf at all").is_err());
+        assert!(Btf::parse(b"not btf at all".to_vec()).is_err());
     }
 
     #[test]
