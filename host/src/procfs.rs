@@ -125,10 +125,24 @@ impl ProcIo {
     }
 }
 
+/// The head of a regular file. The path comes from a watched process, which may have swapped
+/// the file for a FIFO (reading would block Vigil) or a device whose open has effects: the
+/// path is opened with `O_PATH` (no open of the file itself), checked, and only a regular
+/// file is then reopened, through that very fd, for reading.
 fn read_head(path: &str) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+    use std::{
+        io::{Error, ErrorKind, Read},
+        os::{fd::AsRawFd, unix::fs::OpenOptionsExt},
+    };
+    let located = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)?;
+    if !located.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
     let mut head = Vec::with_capacity(HEAD_LEN);
-    fs::File::open(path)?
+    fs::File::open(format!("/proc/self/fd/{}", located.as_raw_fd()))?
         .take(HEAD_LEN as u64)
         .read_to_end(&mut head)?;
     Ok(head)
@@ -477,6 +491,15 @@ mod tests {
             script_interpreter(io, me, "/nonexistent/vigil", true),
             Err(())
         );
+        // Only regular files are read: not a FIFO (which would block), not a device.
+        let fifo = std::env::temp_dir().join(format!("vigil-fifo-{me}"));
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid path; creating a FIFO.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(read_head(fifo.to_str().unwrap()).is_err());
+        std::fs::remove_file(&fifo).unwrap();
+        assert!(read_head("/dev/zero").is_err());
+        assert_eq!(read_head("/proc/self/exe").unwrap()[..4], *b"\x7fELF");
         // A process that is gone: only a reader in the same namespace may read the path.
         let script = std::env::temp_dir().join(format!("vigil-shebang-{me}"));
         std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
