@@ -177,6 +177,7 @@ impl Tracker {
                     argv: pending.argv,
                     argv_truncated: pending.truncated,
                     env: pending.env.into_iter().collect(),
+                    interpreter: None,
                 }
             }
             Record::Fork { child_tid, .. } => {
@@ -356,6 +357,7 @@ impl Tracker {
             uid: header.uid,
             gid: header.gid,
             cgroup_id: header.cgroup_id,
+            mnt_ns: 0,
             comm,
             data,
         })
@@ -368,13 +370,13 @@ impl Tracker {
         let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
         match kind {
             K::Fchmod => EventData::Chmod {
-                syscall: name,
+                syscall: name.into(),
                 path: self.fd_path(pid, a[0] as i32),
                 mode: a[1] as u32,
                 result: ret,
             },
             K::Ftruncate => EventData::Truncate {
-                syscall: name,
+                syscall: name.into(),
                 path: self.fd_path(pid, a[0] as i32),
                 length: a[1],
                 result: ret,
@@ -385,7 +387,7 @@ impl Tracker {
                 result: ret,
             },
             K::ProcessVmReadv | K::ProcessVmWritev => EventData::ProcessVm {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 write: kind == K::ProcessVmWritev,
                 result: ret,
@@ -409,21 +411,21 @@ impl Tracker {
                 result: ret,
             },
             K::Kill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 target_tid: None,
                 signal: a[1] as i32,
                 result: ret,
             },
             K::Tkill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: 0,
                 target_tid: Some(a[0] as i32),
                 signal: a[1] as i32,
                 result: ret,
             },
             K::Tgkill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 target_tid: Some(a[1] as i32),
                 signal: a[2] as i32,
@@ -442,7 +444,7 @@ impl Tracker {
                 };
                 if matches!(kind, K::Setuid | K::Setreuid | K::Setresuid) {
                     EventData::Setuid {
-                        syscall: name,
+                        syscall: name.into(),
                         real,
                         effective,
                         saved,
@@ -450,7 +452,7 @@ impl Tracker {
                     }
                 } else {
                     EventData::Setgid {
-                        syscall: name,
+                        syscall: name.into(),
                         real,
                         effective,
                         saved,
@@ -516,7 +518,7 @@ impl Tracker {
                     );
                 }
                 EventData::Open {
-                    syscall: name,
+                    syscall: name.into(),
                     path,
                     flags,
                     mode,
@@ -531,7 +533,7 @@ impl Tracker {
                     (dirfd(a[0]), dirfd(a[2]))
                 };
                 EventData::Rename {
-                    syscall: name,
+                    syscall: name.into(),
                     old_path: self.resolve(pid, od, &p0),
                     new_path: self.resolve(pid, nd, &p1),
                     flags: if kind == K::RenameAt2 { a[4] as u32 } else { 0 },
@@ -545,7 +547,7 @@ impl Tracker {
                     (dirfd(a[0]), a[2] as u32)
                 };
                 EventData::Unlink {
-                    syscall: name,
+                    syscall: name.into(),
                     path: self.resolve(pid, dir, &p0),
                     flags,
                     result: ret,
@@ -558,7 +560,7 @@ impl Tracker {
                     (dirfd(a[0]), a[2])
                 };
                 EventData::Chmod {
-                    syscall: name,
+                    syscall: name.into(),
                     path: self.resolve(pid, dir, &p0),
                     mode: mode as u32,
                     result: ret,
@@ -571,7 +573,7 @@ impl Tracker {
                     (dirfd(a[0]), dirfd(a[2]))
                 };
                 EventData::Link {
-                    syscall: name,
+                    syscall: name.into(),
                     target: self.resolve(pid, od, &p0),
                     path: self.resolve(pid, nd, &p1),
                     symbolic: false,
@@ -585,7 +587,7 @@ impl Tracker {
                     dirfd(a[1])
                 };
                 EventData::Link {
-                    syscall: name,
+                    syscall: name.into(),
                     target: p0,
                     path: self.resolve(pid, nd, &p1),
                     symbolic: true,
@@ -593,7 +595,7 @@ impl Tracker {
                 }
             }
             K::Truncate => EventData::Truncate {
-                syscall: name,
+                syscall: name.into(),
                 path: self.resolve(pid, None, &p0),
                 length: a[1],
                 result: ret,
@@ -652,7 +654,7 @@ impl Tracker {
                     );
                 }
                 EventData::Accept {
-                    syscall: name,
+                    syscall: name.into(),
                     fd,
                     family,
                     address,
@@ -674,7 +676,7 @@ impl Tracker {
                     decode::sockaddr(addr).1
                 };
                 EventData::DnsQuery {
-                    syscall: name,
+                    syscall: name.into(),
                     fd,
                     server,
                     id,
@@ -703,7 +705,7 @@ impl Tracker {
                 result: ret,
             },
             K::InitModule | K::FinitModule => EventData::LoadModule {
-                syscall: name,
+                syscall: name.into(),
                 fd: (kind == K::FinitModule).then_some(a[0] as i32),
                 params: p0,
                 result: ret,
@@ -712,7 +714,7 @@ impl Tracker {
                 let cmd = a[0] as u32;
                 EventData::Bpf {
                     cmd,
-                    cmd_name: bpf_cmd_name(cmd),
+                    cmd_name: bpf_cmd_name(cmd).into(),
                     attr_head: data
                         .get(..4)
                         .map(|b| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4]))),
