@@ -52,6 +52,7 @@ pub mod fd;
 pub mod finding;
 pub mod host;
 pub mod kinds;
+pub mod net;
 pub mod paths;
 pub mod testing;
 

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 
 use vigil_sdk::{
     fd::{is_stdio, stdio_name, EINPROGRESS},
+    net::AddrList,
     prelude::*,
 };
 
@@ -19,8 +20,8 @@ use vigil_sdk::{
 pub struct StdioOverSocket {
     /// (pid, peer) pairs already reported.
     reported: HashSet<(u32, String)>,
-    /// Peers (`IP` or `IP:PORT`) the user declared legitimate (`allow-remote`).
-    allowed: Vec<String>,
+    /// Peers the user declared legitimate (`allow-remote`).
+    allowed: AddrList,
 }
 
 const ALLOW_REMOTE: &str = "allow-remote";
@@ -29,12 +30,10 @@ impl StdioOverSocket {
     /// The finding, unless this process was already reported for this peer or the peer is
     /// allowed.
     fn once(&mut self, pid: u32, peer: &SockAddr, finding: Finding) -> Vec<Finding> {
-        let ip = peer.ip().map(|ip| ip.to_string()).unwrap_or_default();
-        let text = peer.to_string();
-        if self.allowed.iter().any(|a| *a == ip || *a == text) {
+        if self.allowed.contains_addr(peer) {
             return Vec::new();
         }
-        if self.reported.insert((pid, text)) {
+        if self.reported.insert((pid, peer.to_string())) {
             vec![finding]
         } else {
             Vec::new()
@@ -57,8 +56,9 @@ impl Signature for StdioOverSocket {
             events: vec![EventKind::Dup, EventKind::Connect, EventKind::Exit],
             config_keys: vec![ConfigKey {
                 name: ALLOW_REMOTE.into(),
-                description: "Comma-separated peers (IP, or IP:PORT with IPv6 in brackets) \
-                              whose sockets may serve as stdio, e.g. an inetd-style service."
+                description: "Comma-separated peers (IP, network in CIDR, or IP:PORT with IPv6 \
+                              in brackets) whose sockets may serve as stdio, e.g. an inetd-style \
+                              service."
                     .into(),
             }],
         }
@@ -69,13 +69,7 @@ impl Signature for StdioOverSocket {
             if key != ALLOW_REMOTE {
                 return Err(format!("unknown setting {key:?}"));
             }
-            self.allowed.extend(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(String::from),
-            );
+            self.allowed.extend(value)?;
         }
         Ok(())
     }
@@ -225,6 +219,7 @@ mod tests {
             1
         );
         assert!(Harness::<StdioOverSocket>::with_settings(&[("allow", "x")]).is_err());
+        assert!(Harness::<StdioOverSocket>::with_settings(&[(ALLOW_REMOTE, "nope")]).is_err());
     }
 
     #[test]
