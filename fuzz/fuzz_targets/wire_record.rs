@@ -10,7 +10,7 @@ mod bpf;
 #[allow(dead_code)]
 #[path = "../../host/src/decode.rs"]
 mod decode;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../host/src/event.rs"]
 mod event;
 #[allow(dead_code)]

@@ -1,15 +1,18 @@
 //! `vigil bench-dispatch` (hidden; used by `make bench`): pushes a synthetic event stream
-//! through the loaded signatures on one core and reports the rate. No kernel involved.
+//! through the loaded signatures on one core, in the dispatcher's batches, and reports the rate
+//! overall and per signature. No kernel involved.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::{
     cli::BenchArgs,
+    dispatcher::{Batch, Job, MAX_BATCH},
     event::{Event, EventData, Family, FdTarget, SockAddr},
     exit_status,
-    sandbox::{self, SharedTracker},
+    report::ProcessReport,
+    sandbox::SharedTracker,
     signatures,
 };
 
@@ -81,27 +84,67 @@ fn synthetic(i: usize) -> Event {
     }
 }
 
+fn context(event: &Event) -> ProcessReport {
+    ProcessReport {
+        pid: event.pid,
+        ppid: 1,
+        tid: event.tid,
+        uid: event.uid,
+        gid: event.gid,
+        comm: event.comm.clone(),
+        exe: "/usr/bin/make".into(),
+        argv: vec!["make".into(), "-j2".into()],
+        ancestry: Vec::new(),
+    }
+}
+
+/// Runs the stream through every signature, in batches as the dispatcher builds them, on this
+/// thread. Prints the overall rate, then one line per signature.
 fn run(args: &BenchArgs) -> Result<()> {
     let runtime = signatures::runtime(&args.signatures)?;
     let mut sigs = signatures::load(&runtime, &args.signatures, SharedTracker::default())?;
-    let events: Vec<Event> = (0..args.events).map(synthetic).collect();
-    let start = Instant::now();
-    let mut calls = 0u64;
+    let mut batches = Vec::new();
+    let mut pending = Vec::with_capacity(MAX_BATCH);
+    for i in 0..args.events {
+        let event = synthetic(i);
+        let context = context(&event);
+        pending.push(Job::new(event, context));
+        if pending.len() == MAX_BATCH || i + 1 == args.events {
+            batches.push(Batch::new(std::mem::take(&mut pending), true)?);
+        }
+    }
+    if let Some(path) = &args.write_batch {
+        let bytes: Vec<u8> = batches.iter().flat_map(|b| b.bytes().to_vec()).collect();
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut per_sig = vec![Duration::ZERO; sigs.len()];
     let mut findings = 0usize;
-    for event in &events {
-        let kind = event.data.kind();
-        let wit = sandbox::to_wit(event, None);
-        for sig in sigs.iter_mut().filter(|s| s.wants(kind)) {
-            calls += 1;
-            findings += sig.on_event(&wit).len();
+    let mut selected = Vec::with_capacity(MAX_BATCH);
+    let start = Instant::now();
+    for batch in &batches {
+        for (sig, spent) in sigs.iter_mut().zip(per_sig.iter_mut()) {
+            let t = Instant::now();
+            selected.clear();
+            selected.extend((0..batch.len()).filter(|&i| sig.selects(batch.kind(i))));
+            findings += sig.judge(batch, &selected).len();
+            *spent += t.elapsed();
         }
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "events={} calls={calls} findings={findings} seconds={secs:.3} events_per_sec={:.0} ns_per_event={:.0}",
-        events.len(),
-        events.len() as f64 / secs,
-        secs * 1e9 / events.len() as f64
+        "events={} findings={findings} seconds={secs:.3} events_per_sec={:.0} ns_per_event={:.0}",
+        args.events,
+        args.events as f64 / secs,
+        secs * 1e9 / args.events as f64
     );
+    for (sig, spent) in sigs.iter().zip(per_sig) {
+        println!(
+            "signature={} shape={:?} ns_per_event={:.1} failed_calls={}",
+            sig.metadata.id,
+            sig.shape,
+            spent.as_secs_f64() * 1e9 / args.events as f64,
+            sig.failed_calls
+        );
+    }
     Ok(())
 }

@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// How many events to push through.
     #[arg(long, default_value_t = 200_000)]
     pub events: usize,
+    /// Also write the stream, in the batched handlers' encoding, to FILE (for the native
+    /// comparison in `make bench`).
+    #[arg(long, value_name = "FILE")]
+    pub write_batch: Option<PathBuf>,
 }
 
 /// Where signatures come from; shared by every command that loads them.
@@ -223,6 +227,10 @@ pub struct ReplayArgs {
 pub struct EventsArgs {
     /// A file written by `vigil record`.
     pub file: PathBuf,
+    /// Write the events to FILE in the batched handlers' encoding instead of JSON Lines on
+    /// stdout: input for `vigil_sdk::testing::Harness::replay`.
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

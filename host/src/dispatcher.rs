@@ -1,23 +1,47 @@
-//! Dispatch: hands each enriched event to the signatures that selected its kind, on a worker
-//! thread of its own (signature calls are synchronous Wasm calls and must never stall the ring
-//! reader), and turns what they return into findings.
+//! Dispatch: gathers enriched events into batches and hands each batch to every signature that
+//! selected a kind in it, each signature on a worker thread of its own (signature calls are
+//! synchronous Wasm calls: a slow one must not hold up the others or the ring reader).
+//!
+//! A batch is flushed when it is full or `FLUSH_AFTER` after its first event, so a finding
+//! appears within about that long. Each event is encoded once for batched handlers and turned
+//! into WIT records at most once, on first use, for typed ones.
 
-use std::{collections::HashSet, sync::mpsc, thread::JoinHandle};
+use std::{
+    collections::HashSet,
+    ops::Range,
+    sync::{mpsc, Arc, Mutex, OnceLock},
+    thread::JoinHandle,
+    time::{Duration, Instant},
+};
 
 use anyhow::{Context, Result};
 
 use crate::{
-    event::{Event, Kind},
+    event::{batch, Event, Kind},
     report::{Finding, ProcessReport, Reporter},
-    sandbox::{self, LoadedSignature},
+    sandbox::{wit, LoadedSignature, Shape},
     tracker::Tracker,
+    wit_event,
 };
 
-/// One event ready for signatures: its host form, its WIT form, and its process context.
+/// Events per batch at most.
+pub const MAX_BATCH: usize = 256;
+/// How long the first event of a batch may wait for others.
+pub const FLUSH_AFTER: Duration = Duration::from_millis(20);
+/// Batches queued per signature before the collector waits for it (back-pressure that ends
+/// as counted kernel-side losses, never as silent drops here).
+const QUEUE_PER_SIGNATURE: usize = 64;
+
+/// One event ready for signatures, with the process it happened in as of that moment.
 pub struct Job {
     event: Event,
-    wit: sandbox::WitEvent,
     context: ProcessReport,
+}
+
+impl Job {
+    pub fn new(event: Event, context: ProcessReport) -> Self {
+        Job { event, context }
+    }
 }
 
 /// Which kinds anyone wants; used on the reader side to skip building jobs nobody needs.
@@ -35,34 +59,116 @@ impl Selection {
             return None;
         }
         Some(Job {
-            wit: sandbox::to_wit(&event, tracker.process(event.pid)),
             context: ProcessReport::new(tracker, &event),
             event,
         })
     }
 }
 
-/// What the worker hands back at the end of a run.
+/// Events on their way to the signatures, in the forms their handlers take.
+pub struct Batch {
+    jobs: Vec<Job>,
+    /// Typed forms, built by whichever worker first needs one.
+    typed: Vec<OnceLock<wit::Event>>,
+    /// Every event encoded for batched handlers, end to end; `spans[i]` is event `i`.
+    encoded: Vec<u8>,
+    spans: Vec<Range<usize>>,
+}
+
+impl Batch {
+    /// Builds a batch; events are encoded only when some batched handler will read them.
+    pub fn new(jobs: Vec<Job>, encode: bool) -> Result<Self> {
+        let mut encoded = Vec::new();
+        let mut spans = Vec::with_capacity(if encode { jobs.len() } else { 0 });
+        if encode {
+            for job in &jobs {
+                let start = encoded.len();
+                let p = &job.context;
+                let process = vigil_event::Process {
+                    pid: p.pid,
+                    ppid: p.ppid,
+                    comm: p.comm.as_str(),
+                    exe: p.exe.as_str(),
+                    argv: p.argv.iter().map(String::as_str).collect(),
+                };
+                batch::push(&mut encoded, &job.event, &process)
+                    .context("encoding an event for batched signatures")?;
+                spans.push(start..encoded.len());
+            }
+        }
+        Ok(Batch {
+            typed: jobs.iter().map(|_| OnceLock::new()).collect(),
+            jobs,
+            encoded,
+            spans,
+        })
+    }
+
+    pub fn kind(&self, index: usize) -> Kind {
+        self.jobs[index].event.data.kind()
+    }
+
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Every event, encoded.
+    pub fn bytes(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The typed form of event `index`.
+    pub fn typed(&self, index: usize) -> &wit::Event {
+        self.typed[index].get_or_init(|| {
+            let job = &self.jobs[index];
+            wit_event::to_wit(&job.event, &job.context)
+        })
+    }
+
+    /// The batched form of the events at `selected`, in that order.
+    pub fn encoded(&self, selected: &[usize]) -> std::borrow::Cow<'_, [u8]> {
+        if selected.len() == self.spans.len() {
+            return self.encoded.as_slice().into();
+        }
+        let mut out = Vec::new();
+        for &i in selected {
+            out.extend_from_slice(&self.encoded[self.spans[i].clone()]);
+        }
+        out.into()
+    }
+}
+
+/// What the workers hand back at the end of a run.
 pub struct Outcome {
     pub reporter: Reporter,
     /// `(id, reason)` of every signature disabled during the run.
     pub disabled: Vec<(String, String)>,
-    /// Signature calls that failed (trap, deadline, memory): events some signature missed.
+    /// Signature calls that failed (trap, deadline, memory).
     pub failed_calls: u64,
+    /// Events some signature could not judge because its call failed or it was disabled.
+    pub missed_events: u64,
     /// Findings dropped by the per-signature rate limit.
     pub suppressed: u64,
 }
 
 pub struct Dispatcher {
     tx: mpsc::Sender<Job>,
-    worker: JoinHandle<Result<Outcome>>,
+    collector: JoinHandle<Result<()>>,
+    workers: Vec<JoinHandle<LoadedSignature>>,
+    reporter: Arc<Mutex<ReporterSlot>>,
+}
+
+/// The reporter, shared by the workers, and the first error any of them had reporting.
+struct ReporterSlot {
+    reporter: Reporter,
+    error: Option<anyhow::Error>,
 }
 
 impl Dispatcher {
-    /// Starts the worker that owns the signatures and the reporter.
+    /// Starts the collector and one worker per signature.
     pub fn start(
-        mut signatures: Vec<LoadedSignature>,
-        mut reporter: Reporter,
+        signatures: Vec<LoadedSignature>,
+        reporter: Reporter,
     ) -> Result<(Self, Selection)> {
         let selection = Selection(
             signatures
@@ -70,33 +176,39 @@ impl Dispatcher {
                 .flat_map(|s| s.metadata.events.iter().copied())
                 .collect(),
         );
+        let encode = signatures.iter().any(|s| s.shape == Shape::Batched);
+        let reporter = Arc::new(Mutex::new(ReporterSlot {
+            reporter,
+            error: None,
+        }));
+        let mut queues = Vec::new();
+        let mut workers = Vec::new();
+        for sig in signatures {
+            let (tx, rx) = mpsc::sync_channel::<Arc<Batch>>(QUEUE_PER_SIGNATURE);
+            let reporter = reporter.clone();
+            let name = format!("vigil-sig-{}", sig.metadata.id);
+            workers.push(
+                std::thread::Builder::new()
+                    .name(name)
+                    .spawn(move || work(sig, rx, &reporter))
+                    .context("starting a signature worker")?,
+            );
+            queues.push(tx);
+        }
         let (tx, rx) = mpsc::channel::<Job>();
-        let worker = std::thread::Builder::new()
+        let collector = std::thread::Builder::new()
             .name("vigil-dispatch".into())
-            .spawn(move || {
-                for job in rx {
-                    let kind = job.event.data.kind();
-                    for sig in signatures.iter_mut().filter(|s| s.wants(kind)) {
-                        for raw in sig.on_event(&job.wit) {
-                            let finding =
-                                Finding::new(&sig.metadata, raw, job.context.clone(), &job.event);
-                            reporter.report(finding)?;
-                        }
-                    }
-                }
-                let disabled = signatures
-                    .iter()
-                    .filter_map(|s| Some((s.metadata.id.clone(), s.disabled.clone()?)))
-                    .collect();
-                Ok(Outcome {
-                    reporter,
-                    disabled,
-                    failed_calls: signatures.iter().map(|s| s.failed_calls).sum(),
-                    suppressed: signatures.iter().map(|s| s.suppressed).sum(),
-                })
-            })
+            .spawn(move || collect(rx, &queues, encode))
             .context("starting the dispatch thread")?;
-        Ok((Dispatcher { tx, worker }, selection))
+        Ok((
+            Dispatcher {
+                tx,
+                collector,
+                workers,
+                reporter,
+            },
+            selection,
+        ))
     }
 
     pub fn send(&self, job: Job) -> Result<()> {
@@ -108,8 +220,110 @@ impl Dispatcher {
     /// Waits until every queued event went through the signatures.
     pub fn finish(self) -> Result<Outcome> {
         drop(self.tx);
-        self.worker
+        self.collector
             .join()
-            .map_err(|_| anyhow::anyhow!("the dispatch thread panicked"))?
+            .map_err(|_| anyhow::anyhow!("the dispatch thread panicked"))??;
+        let mut signatures = Vec::new();
+        for w in self.workers {
+            signatures.push(
+                w.join()
+                    .map_err(|_| anyhow::anyhow!("a signature worker panicked"))?,
+            );
+        }
+        let slot = Arc::try_unwrap(self.reporter)
+            .map_err(|_| anyhow::anyhow!("the reporter is still in use"))?
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = slot.error {
+            return Err(e);
+        }
+        Ok(Outcome {
+            reporter: slot.reporter,
+            disabled: signatures
+                .iter()
+                .filter_map(|s| Some((s.metadata.id.clone(), s.disabled.clone()?)))
+                .collect(),
+            failed_calls: signatures.iter().map(|s| s.failed_calls).sum(),
+            missed_events: signatures.iter().map(|s| s.missed_events).sum(),
+            suppressed: signatures.iter().map(|s| s.suppressed).sum(),
+        })
     }
+}
+
+/// The collector: jobs in, batches out to every worker, on size or on time.
+fn collect(
+    rx: mpsc::Receiver<Job>,
+    queues: &[mpsc::SyncSender<Arc<Batch>>],
+    encode: bool,
+) -> Result<()> {
+    let mut pending: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut first_at = Instant::now();
+    let flush = |pending: &mut Vec<Job>| -> Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let batch = Arc::new(Batch::new(std::mem::take(pending), encode)?);
+        for q in queues {
+            // A worker that is gone has panicked; `finish` reports it.
+            let _ = q.send(batch.clone());
+        }
+        Ok(())
+    };
+    loop {
+        let job = if pending.is_empty() {
+            match rx.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            }
+        } else {
+            match rx.recv_timeout(FLUSH_AFTER.saturating_sub(first_at.elapsed())) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        match job {
+            Some(job) => {
+                if pending.is_empty() {
+                    first_at = Instant::now();
+                }
+                pending.push(job);
+                if pending.len() >= MAX_BATCH {
+                    flush(&mut pending)?;
+                }
+            }
+            None => flush(&mut pending)?,
+        }
+    }
+    flush(&mut pending)
+}
+
+/// A signature's worker: judges each batch and reports what it finds.
+fn work(
+    mut sig: LoadedSignature,
+    rx: mpsc::Receiver<Arc<Batch>>,
+    reporter: &Mutex<ReporterSlot>,
+) -> LoadedSignature {
+    let mut selected = Vec::with_capacity(MAX_BATCH);
+    for batch in rx {
+        selected.clear();
+        // A disabled signature still "selects": its events are counted as missed.
+        selected.extend((0..batch.len()).filter(|&i| sig.selects(batch.kind(i))));
+        if selected.is_empty() {
+            continue;
+        }
+        let found = sig.judge(&batch, &selected);
+        if found.is_empty() {
+            continue;
+        }
+        let mut slot = reporter.lock().unwrap_or_else(|e| e.into_inner());
+        for (index, raw) in found {
+            let job = &batch.jobs[index];
+            let finding = Finding::new(&sig.metadata, raw, job.context.clone(), &job.event);
+            if let Err(e) = slot.reporter.report(finding) {
+                slot.error.get_or_insert(e);
+            }
+        }
+    }
+    sig
 }

@@ -14,6 +14,7 @@ mod compile_cache;
 mod decode;
 mod dispatcher;
 mod event;
+mod event_printer;
 mod exit_status;
 mod hold;
 mod plugins;
@@ -24,6 +25,7 @@ mod run;
 mod sandbox;
 mod signatures;
 mod tracker;
+mod wit_event;
 
 use clap::Parser;
 

@@ -28,6 +28,7 @@ use crate::{
     decode,
     dispatcher::{Dispatcher, Selection},
     event::Kind,
+    event_printer::EventPrinter,
     exit_status,
     procfs::ProcIo,
     recording::{self, Frame},
@@ -95,11 +96,21 @@ pub fn replay(args: ReplayArgs) -> i32 {
     report_error(replay_file(
         &args.file,
         Some((&args.signatures, &args.verdict)),
+        None,
     ))
 }
 
 pub fn events(args: EventsArgs) -> i32 {
-    report_error(replay_file(&args.file, None))
+    report_error((|| {
+        let printer = match &args.batch {
+            Some(path) => EventPrinter::Batch(Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?,
+            ))),
+            None => EventPrinter::Json(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+        };
+        replay_file(&args.file, None, Some(printer))
+    })())
 }
 
 fn block_on(fut: impl std::future::Future<Output = Result<i32>>) -> i32 {
@@ -144,7 +155,7 @@ pub struct Pipeline {
     dispatcher: Dispatcher,
     writer: Option<recording::Writer>,
     /// `vigil events`: print each event as a JSON line here.
-    printer: Option<Box<dyn Write>>,
+    printer: Option<EventPrinter>,
     stats: Stats,
 }
 
@@ -154,7 +165,7 @@ impl Pipeline {
         verdict: &VerdictArgs,
         tracker: SharedTracker,
         writer: Option<recording::Writer>,
-        printer: Option<Box<dyn Write>>,
+        printer: Option<EventPrinter>,
     ) -> Result<Self> {
         let sigs = if source.asks_for_none() {
             Vec::new()
@@ -227,13 +238,8 @@ impl Pipeline {
             let job = event.and_then(|event| {
                 tracing::trace!(?event, "event");
                 if let Some(out) = &mut self.printer {
-                    let mut line = match serde_json::to_vec(&event) {
-                        Ok(line) => line,
-                        Err(e) => return Some(Err(anyhow::Error::from(e))),
-                    };
-                    line.push(b'\n');
-                    if let Err(e) = out.write_all(&line) {
-                        return Some(Err(anyhow::Error::from(e)));
+                    if let Err(e) = out.print(&event, &tracker) {
+                        return Some(Err(e));
                     }
                 }
                 self.selection.job(event, &tracker).map(Ok)
@@ -276,13 +282,14 @@ impl Pipeline {
         eprintln!(
             "vigil: status {state}: {} finding(s) ({} suppressed by rate limit), {} event(s), \
              {lost} lost, {} undecodable, {} failed signature call(s), \
-             {} disabled signature(s){mismatches}",
+             {} disabled signature(s), {} event(s) unjudged{mismatches}",
             reporter.findings.len(),
             outcome.suppressed,
             self.stats.records,
             self.stats.decode_errors,
             outcome.failed_calls,
-            disabled.len()
+            disabled.len(),
+            outcome.missed_events
         );
         for d in &disabled {
             eprintln!("vigil: signature disabled: {d}");
@@ -367,7 +374,11 @@ async fn live(
 
 /// Replays a record file through the pipeline: with signatures (`vigil replay`) or printing
 /// events (`vigil events`).
-fn replay_file(path: &Path, signatures: Option<(&SignatureSource, &VerdictArgs)>) -> Result<i32> {
+fn replay_file(
+    path: &Path,
+    signatures: Option<(&SignatureSource, &VerdictArgs)>,
+    printer: Option<EventPrinter>,
+) -> Result<i32> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let frames =
         recording::parse(&bytes).with_context(|| format!("{}: bad record file", path.display()))?;
@@ -394,8 +405,7 @@ fn replay_file(path: &Path, signatures: Option<(&SignatureSource, &VerdictArgs)>
         Some((source, verdict)) => Pipeline::start(source, verdict, tracker.clone(), None, None)?,
         None => {
             let none = SignatureSource::none();
-            let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout().lock()));
-            Pipeline::start(&none, &quiet, tracker.clone(), None, Some(out))?
+            Pipeline::start(&none, &quiet, tracker.clone(), None, printer)?
         }
     };
     let feed_answers = |i: usize| {

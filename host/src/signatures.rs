@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use crate::{
     cli::{SignatureSource, SignaturesArgs, SignaturesCommand},
     compile_cache, exit_status, plugins,
-    sandbox::{Compiled, Limits, LoadedSignature, Runtime, SharedTracker},
+    sandbox::{Compiled, Limits, LoadedSignature, Runtime, Shape, SharedTracker},
 };
 
 /// (crate name, component bytes) of the embedded default set.
@@ -207,6 +207,13 @@ fn inspect(path: &Path) -> Result<()> {
     let compiled = runtime.compile(&file.origin, &file.bytes)?;
     let (imports, exports) = runtime.interface(&compiled);
     println!("exports:   {}", exports.join(", "));
+    println!(
+        "handler:   {}",
+        match compiled.shape {
+            Shape::Batched => "batched (batch-detector: many encoded events per call)",
+            Shape::Typed => "typed (detector: one event per call, as WIT records)",
+        }
+    );
     println!(
         "imports:   {}",
         if imports.is_empty() {

@@ -435,13 +435,13 @@ impl Tracker {
         let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
         match kind {
             K::Fchmod => EventData::Chmod {
-                syscall: name,
+                syscall: name.into(),
                 path: self.fd_path(pid, a[0] as i32),
                 mode: a[1] as u32,
                 result: ret,
             },
             K::Ftruncate => EventData::Truncate {
-                syscall: name,
+                syscall: name.into(),
                 path: self.fd_path(pid, a[0] as i32),
                 length: a[1],
                 result: ret,
@@ -452,7 +452,7 @@ impl Tracker {
                 result: ret,
             },
             K::ProcessVmReadv | K::ProcessVmWritev => EventData::ProcessVm {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 write: kind == K::ProcessVmWritev,
                 result: ret,
@@ -476,21 +476,21 @@ impl Tracker {
                 result: ret,
             },
             K::Kill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 target_tid: None,
                 signal: a[1] as i32,
                 result: ret,
             },
             K::Tkill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: 0,
                 target_tid: Some(a[0] as i32),
                 signal: a[1] as i32,
                 result: ret,
             },
             K::Tgkill => EventData::Kill {
-                syscall: name,
+                syscall: name.into(),
                 target_pid: a[0] as i32,
                 target_tid: Some(a[1] as i32),
                 signal: a[2] as i32,
@@ -509,7 +509,7 @@ impl Tracker {
                 };
                 if matches!(kind, K::Setuid | K::Setreuid | K::Setresuid) {
                     EventData::Setuid {
-                        syscall: name,
+                        syscall: name.into(),
                         real,
                         effective,
                         saved,
@@ -517,7 +517,7 @@ impl Tracker {
                     }
                 } else {
                     EventData::Setgid {
-                        syscall: name,
+                        syscall: name.into(),
                         real,
                         effective,
                         saved,
@@ -583,7 +583,7 @@ impl Tracker {
                     );
                 }
                 EventData::Open {
-                    syscall: name,
+                    syscall: name.into(),
                     path,
                     flags,
                     mode,
@@ -598,7 +598,7 @@ impl Tracker {
                     (dirfd(a[0]), dirfd(a[2]))
                 };
                 EventData::Rename {
-                    syscall: name,
+                    syscall: name.into(),
                     old_path: self.resolve(pid, od, &p0),
                     new_path: self.resolve(pid, nd, &p1),
                     flags: if kind == K::RenameAt2 { a[4] as u32 } else { 0 },
@@ -612,7 +612,7 @@ impl Tracker {
                     (dirfd(a[0]), a[2] as u32)
                 };
                 EventData::Unlink {
-                    syscall: name,
+                    syscall: name.into(),
                     path: self.resolve(pid, dir, &p0),
                     flags,
                     result: ret,
@@ -625,7 +625,7 @@ impl Tracker {
                     (dirfd(a[0]), a[2])
                 };
                 EventData::Chmod {
-                    syscall: name,
+                    syscall: name.into(),
                     path: self.resolve(pid, dir, &p0),
                     mode: mode as u32,
                     result: ret,
@@ -638,7 +638,7 @@ impl Tracker {
                     (dirfd(a[0]), dirfd(a[2]))
                 };
                 EventData::Link {
-                    syscall: name,
+                    syscall: name.into(),
                     target: self.resolve(pid, od, &p0),
                     path: self.resolve(pid, nd, &p1),
                     symbolic: false,
@@ -652,7 +652,7 @@ impl Tracker {
                     dirfd(a[1])
                 };
                 EventData::Link {
-                    syscall: name,
+                    syscall: name.into(),
                     target: p0,
                     path: self.resolve(pid, nd, &p1),
                     symbolic: true,
@@ -660,7 +660,7 @@ impl Tracker {
                 }
             }
             K::Truncate => EventData::Truncate {
-                syscall: name,
+                syscall: name.into(),
                 path: self.resolve(pid, None, &p0),
                 length: a[1],
                 result: ret,
@@ -719,7 +719,7 @@ impl Tracker {
                     );
                 }
                 EventData::Accept {
-                    syscall: name,
+                    syscall: name.into(),
                     fd,
                     family,
                     address,
@@ -741,7 +741,7 @@ impl Tracker {
                     decode::sockaddr(addr).1
                 };
                 EventData::DnsQuery {
-                    syscall: name,
+                    syscall: name.into(),
                     fd,
                     server,
                     id,
@@ -770,7 +770,7 @@ impl Tracker {
                 result: ret,
             },
             K::InitModule | K::FinitModule => EventData::LoadModule {
-                syscall: name,
+                syscall: name.into(),
                 fd: (kind == K::FinitModule).then_some(a[0] as i32),
                 params: p0,
                 result: ret,
@@ -783,7 +783,7 @@ impl Tracker {
                 };
                 EventData::Bpf {
                     cmd,
-                    cmd_name: bpf::cmd_name(cmd),
+                    cmd_name: bpf::cmd_name(cmd).into(),
                     attr_head: attr_u32(0),
                     map: self.bpf_maps.map(pid, cmd, a[3] as u32, ret, attr_u32),
                     path: bpf::names_a_path(cmd).then_some(p0),

@@ -1,9 +1,12 @@
 //! What the host offers a signature: logging and process ancestry.
 //!
-//! Inside Vigil these call into the host; compiled natively (unit tests) they are no-ops that
-//! log to stderr and know no ancestry.
+//! Inside Vigil these call into the host; compiled natively (unit tests) logging goes to
+//! stderr and ancestry comes from [`crate::testing::set_ancestry`].
 
-use crate::{LogLevel, Process};
+use crate::LogLevel;
+
+/// A process in an ancestry answer (owned: it outlives the batch).
+pub type Ancestor = vigil_event::Process<String>;
 
 /// Writes a line to Vigil's log, attributed to this signature.
 pub fn log(level: LogLevel, message: &str) {
@@ -13,13 +16,19 @@ pub fn log(level: LogLevel, message: &str) {
     eprintln!("[{level:?}] {message}");
 }
 
-/// The known ancestry of `pid`, nearest first.
-pub fn ancestry(pid: u32) -> Vec<Process> {
+/// The known ancestry of `pid`, nearest first (parent, grandparent, ...).
+pub fn ancestry(pid: u32) -> Vec<Ancestor> {
     #[cfg(target_arch = "wasm32")]
-    return crate::bindings::vigil::signature::host::ancestry(pid);
+    return crate::bindings::vigil::signature::host::ancestry(pid)
+        .into_iter()
+        .map(|p| Ancestor {
+            pid: p.pid,
+            ppid: p.ppid,
+            comm: p.comm,
+            exe: p.exe,
+            argv: p.argv,
+        })
+        .collect();
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = pid;
-        Vec::new()
-    }
+    crate::testing::ancestry_of(pid)
 }

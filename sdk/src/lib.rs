@@ -1,8 +1,11 @@
 //! `vigil-sdk`: what a Vigil signature author depends on.
 //!
 //! A signature implements [`Signature`] and calls [`export_signature!`]; built for
-//! `wasm32-wasip2` it becomes a component Vigil can load. The same crate compiles natively, so
-//! its logic is unit-tested with plain `cargo test` on hand-built [`Event`]s.
+//! `wasm32-wasip2` it becomes a component Vigil can load. It exports the batched handler: Vigil
+//! hands over many events as one byte buffer and the SDK reads them into [`Event`] views whose
+//! strings borrow from that buffer, so a signature is one small function over borrowed data.
+//! The same crate compiles natively, so its logic is unit-tested with plain `cargo test`
+//! through [`testing`], on hand-built events or on events recorded by `vigil`.
 //!
 //! ```ignore
 //! use vigil_sdk::prelude::*;
@@ -22,29 +25,42 @@
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "signature",
+        world: "batch-signature",
         pub_export_macro: true,
-        export_macro_name: "__export_signature_world",
+        export_macro_name: "__export_batch_signature_world",
         default_bindings_module: "vigil_sdk::bindings",
         additional_derives: [PartialEq],
     });
 }
 
 pub use bindings::vigil::signature::types::{
-    AddressFamily, CloseEvent, ConfigKey, ConnectEvent, DupEvent, Event, EventData, EventKind,
-    ExecEvent, ExitEvent, FdTarget, Finding, ForkEvent, InetAddress, LogLevel, Metadata, Process,
-    Severity, SocketAddress, SocketEvent, SocketInfo,
+    BatchFinding, ConfigKey, EventKind, Finding, LogLevel, Metadata, Severity,
 };
+pub use vigil_event::{Family, Kind};
+
+/// One event and the process it happened in, borrowed from the batch Vigil sent. Derefs to the
+/// event's header and data: `event.pid`, `event.comm`, `event.data`; `event.process` is the
+/// process as Vigil's process tree knows it (exe, argv, parent).
+pub type Event<'a> = vigil_event::Observed<&'a str>;
+/// What happened: one variant per event kind.
+pub type EventData<'a> = vigil_event::EventData<&'a str>;
+pub type Process<'a> = vigil_event::Process<&'a str>;
+pub type SockAddr<'a> = vigil_event::SockAddr<&'a str>;
+pub type FdTarget<'a> = vigil_event::FdTarget<&'a str>;
 
 pub mod fd;
 pub mod finding;
 pub mod host;
+pub mod kinds;
+pub mod net;
+pub mod paths;
+pub mod testing;
 
 /// Everything a signature usually needs.
 pub mod prelude {
     pub use crate::{
-        AddressFamily, Event, EventData, EventKind, FdTarget, Finding, Metadata, Severity,
-        Signature, SocketAddress, SocketInfo,
+        ConfigKey, Event, EventData, EventKind, Family, FdTarget, Finding, Metadata, Severity,
+        Signature, SockAddr,
     };
 }
 
@@ -66,14 +82,49 @@ pub trait Signature: Default + 'static {
         }
     }
 
-    /// Inspects one event; returns the findings it raises (usually none).
+    /// Inspects one event; returns the findings it raises (usually none). Only kinds listed in
+    /// `Metadata::events` arrive here.
     fn on_event(&mut self, event: &Event) -> Vec<Finding>;
 }
 
-/// Exports `$ty` (a [`Signature`]) as the component's `detector`. Call it once per crate.
+/// Runs `signature` over one batch as Vigil sends it: what the exported handler does, and what
+/// [`testing`] drives natively. A malformed batch (a host bug) ends the batch with an error
+/// logged; the findings so far are kept.
+pub fn run_batch<S: Signature>(signature: &mut S, bytes: &[u8]) -> Vec<BatchFinding> {
+    let mut out = Vec::new();
+    for (index, event) in vigil_event::batch::read(bytes).enumerate() {
+        match event {
+            Ok(event) => {
+                out.extend(
+                    signature
+                        .on_event(&event)
+                        .into_iter()
+                        .map(|finding| BatchFinding {
+                            event: index as u32,
+                            finding,
+                        }),
+                )
+            }
+            Err(e) => {
+                host::log(
+                    LogLevel::Error,
+                    &format!("event {index} of the batch is malformed: {e}"),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Exports `$ty` (a [`Signature`]) as the component's `batch-detector`. Call it once per crate.
 #[macro_export]
 macro_rules! export_signature {
     ($ty:ty) => {
+        /// The signature this crate exports, for native use (tests, `make bench`).
+        #[cfg(not(target_arch = "wasm32"))]
+        pub type ExportedSignature = $ty;
+
         #[cfg(target_arch = "wasm32")]
         const _: () = {
             struct __VigilDetector;
@@ -83,7 +134,16 @@ macro_rules! export_signature {
                     const { ::std::cell::RefCell::new(None) };
             }
 
-            impl $crate::bindings::exports::vigil::signature::detector::Guest for __VigilDetector {
+            fn __with_state<R>(f: impl FnOnce(&mut $ty) -> R) -> R {
+                __VIGIL_STATE.with(|state| {
+                    let mut state = state.borrow_mut();
+                    f(state.get_or_insert_with(<$ty as ::std::default::Default>::default))
+                })
+            }
+
+            impl $crate::bindings::exports::vigil::signature::batch_detector::Guest
+                for __VigilDetector
+            {
                 fn describe() -> $crate::Metadata {
                     <$ty as $crate::Signature>::metadata()
                 }
@@ -91,23 +151,17 @@ macro_rules! export_signature {
                 fn configure(
                     settings: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
                 ) -> ::std::result::Result<(), ::std::string::String> {
-                    __VIGIL_STATE.with(|state| {
-                        let mut state = state.borrow_mut();
-                        let sig = state.get_or_insert_with(<$ty as ::std::default::Default>::default);
-                        <$ty as $crate::Signature>::configure(sig, &settings)
-                    })
+                    __with_state(|sig| <$ty as $crate::Signature>::configure(sig, &settings))
                 }
 
-                fn on_event(event: $crate::Event) -> ::std::vec::Vec<$crate::Finding> {
-                    __VIGIL_STATE.with(|state| {
-                        let mut state = state.borrow_mut();
-                        let sig = state.get_or_insert_with(<$ty as ::std::default::Default>::default);
-                        <$ty as $crate::Signature>::on_event(sig, &event)
-                    })
+                fn on_batch(events: ::std::vec::Vec<u8>) -> ::std::vec::Vec<$crate::BatchFinding> {
+                    __with_state(|sig| $crate::run_batch(sig, &events))
                 }
             }
 
-            $crate::bindings::__export_signature_world!(__VigilDetector with_types_in $crate::bindings);
+            $crate::bindings::__export_batch_signature_world!(
+                __VigilDetector with_types_in $crate::bindings
+            );
         };
     };
 }

@@ -9,16 +9,19 @@
 //! Ports Tracee's TRC-101 (formerly TRC-1).
 
 use std::collections::HashSet;
-use vigil_sdk::fd::{is_stdio, stdio_name, EINPROGRESS};
 
-use vigil_sdk::{prelude::*, ConfigKey};
+use vigil_sdk::{
+    fd::{is_stdio, stdio_name, EINPROGRESS},
+    net::AddrList,
+    prelude::*,
+};
 
 #[derive(Default)]
 pub struct StdioOverSocket {
     /// (pid, peer) pairs already reported.
     reported: HashSet<(u32, String)>,
-    /// Peers (`IP` or `IP:PORT`) the user declared legitimate (`allow-remote`).
-    allowed: Vec<String>,
+    /// Peers the user declared legitimate (`allow-remote`).
+    allowed: AddrList,
 }
 
 const ALLOW_REMOTE: &str = "allow-remote";
@@ -26,16 +29,11 @@ const ALLOW_REMOTE: &str = "allow-remote";
 impl StdioOverSocket {
     /// The finding, unless this process was already reported for this peer or the peer is
     /// allowed.
-    fn once(&mut self, pid: u32, peer: &SocketAddress, finding: Finding) -> Vec<Finding> {
-        let ip = match peer {
-            SocketAddress::Inet(a) => a.ip.as_str(),
-            _ => "",
-        };
-        let text = peer.to_string();
-        if self.allowed.iter().any(|a| a == ip || *a == text) {
+    fn once(&mut self, pid: u32, peer: &SockAddr, finding: Finding) -> Vec<Finding> {
+        if self.allowed.contains_addr(peer) {
             return Vec::new();
         }
-        if self.reported.insert((pid, text)) {
+        if self.reported.insert((pid, peer.to_string())) {
             vec![finding]
         } else {
             Vec::new()
@@ -58,8 +56,9 @@ impl Signature for StdioOverSocket {
             events: vec![EventKind::Dup, EventKind::Connect, EventKind::Exit],
             config_keys: vec![ConfigKey {
                 name: ALLOW_REMOTE.into(),
-                description: "Comma-separated peers (IP, or IP:PORT with IPv6 in brackets) \
-                              whose sockets may serve as stdio, e.g. an inetd-style service."
+                description: "Comma-separated peers (IP, network in CIDR, or IP:PORT with IPv6 \
+                              in brackets) whose sockets may serve as stdio, e.g. an inetd-style \
+                              service."
                     .into(),
             }],
         }
@@ -70,56 +69,50 @@ impl Signature for StdioOverSocket {
             if key != ALLOW_REMOTE {
                 return Err(format!("unknown setting {key:?}"));
             }
-            self.allowed.extend(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(String::from),
-            );
+            self.allowed.extend(value)?;
         }
         Ok(())
     }
 
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
-        let pid = event.process.pid;
+        let pid = event.pid;
         match &event.data {
-            EventData::Dup(dup) if dup.result >= 0 && is_stdio(dup.new_fd) => {
-                match dup.target.socket() {
-                    Some(sock) if sock.is_connected_inet() => {
-                        let Some(remote) = &sock.remote else {
-                            return Vec::new();
-                        };
-                        let finding = Finding::new(format!(
-                            "{} redirected to a socket connected to {remote}",
-                            stdio_name(dup.new_fd)
-                        ))
-                        .with("remote", remote)
-                        .with("old_fd", dup.old_fd)
-                        .with("new_fd", dup.new_fd)
-                        .with("syscall", "dup");
-                        self.once(pid, remote, finding)
-                    }
-                    _ => Vec::new(),
-                }
-            }
-            EventData::Connect(conn)
-                if is_stdio(conn.fd)
-                    && conn.family.is_inet()
-                    && (conn.result == 0 || conn.result == -EINPROGRESS)
-                    && conn.address.port() != 0 =>
-            {
+            EventData::Dup {
+                old_fd,
+                new_fd,
+                target,
+                result,
+            } if *result >= 0 && is_stdio(*new_fd) => {
+                let Some(remote) = target.inet_peer() else {
+                    return Vec::new();
+                };
                 let finding = Finding::new(format!(
-                    "{} connected to {}",
-                    stdio_name(conn.fd),
-                    conn.address
+                    "{} redirected to a socket connected to {remote}",
+                    stdio_name(*new_fd)
                 ))
-                .with("remote", &conn.address)
-                .with("fd", conn.fd)
-                .with("syscall", "connect");
-                self.once(pid, &conn.address, finding)
+                .with("remote", remote)
+                .with("old_fd", old_fd)
+                .with("new_fd", new_fd)
+                .with("syscall", "dup");
+                self.once(pid, remote, finding)
             }
-            EventData::Exit(_) => {
+            EventData::Connect {
+                fd,
+                family,
+                address,
+                result,
+            } if is_stdio(*fd)
+                && family.is_inet()
+                && (*result == 0 || *result == -EINPROGRESS)
+                && address.port() != 0 =>
+            {
+                let finding = Finding::new(format!("{} connected to {address}", stdio_name(*fd)))
+                    .with("remote", address)
+                    .with("fd", fd)
+                    .with("syscall", "connect");
+                self.once(pid, address, finding)
+            }
+            EventData::Exit { .. } => {
                 self.reported.retain(|(p, _)| *p != pid);
                 Vec::new()
             }
@@ -133,52 +126,39 @@ vigil_sdk::export_signature!(StdioOverSocket);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::{ConnectEvent, DupEvent, InetAddress, Process};
+    use vigil_sdk::testing::{event, Harness};
 
-    fn event(data: EventData) -> Event {
-        Event {
-            timestamp_ns: 0,
-            process: Process {
-                pid: 10,
-                tid: 10,
-                ppid: 1,
-                uid: 0,
-                gid: 0,
-                comm: "python3".into(),
-                exe: "/usr/bin/python3".into(),
-                argv: vec!["python3".into()],
-            },
-            data,
+    fn inet(ip: &str, port: u16) -> SockAddr<'static> {
+        SockAddr::Inet {
+            ip: ip.parse().unwrap(),
+            port,
         }
     }
 
-    fn inet(ip: &str, port: u16) -> SocketAddress {
-        SocketAddress::Inet(InetAddress {
-            ip: ip.into(),
-            port,
-        })
+    fn dup(new_fd: i32, target: FdTarget<'static>) -> Event<'static> {
+        event(
+            10,
+            "/usr/bin/python3",
+            EventData::Dup {
+                old_fd: 3,
+                new_fd,
+                target,
+                result: new_fd as i64,
+            },
+        )
     }
 
-    fn dup(new_fd: i32, target: FdTarget) -> Event {
-        event(EventData::Dup(DupEvent {
-            old_fd: 3,
-            new_fd,
-            target,
-            result: new_fd as i64,
-        }))
-    }
-
-    fn tcp(remote: Option<SocketAddress>) -> FdTarget {
-        FdTarget::Socket(SocketInfo {
-            family: AddressFamily::Inet,
+    fn tcp(remote: Option<SockAddr<'static>>) -> FdTarget<'static> {
+        FdTarget::Socket {
+            family: Family::Inet,
             socket_type: 1,
             remote,
-        })
+        }
     }
 
     #[test]
     fn connected_tcp_socket_onto_stdin_fires() {
-        let f = StdioOverSocket::default().on_event(&dup(0, tcp(Some(inet("127.0.0.1", 4444)))));
+        let f = Harness::<StdioOverSocket>::new().feed(&dup(0, tcp(Some(inet("127.0.0.1", 4444)))));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].evidence("remote"), Some("127.0.0.1:4444"));
         assert_eq!(f[0].evidence("new_fd"), Some("0"));
@@ -186,104 +166,102 @@ mod tests {
 
     #[test]
     fn ipv6_peer_is_bracketed() {
-        let f = StdioOverSocket::default().on_event(&dup(
+        let f = Harness::<StdioOverSocket>::new().feed(&dup(
             2,
-            FdTarget::Socket(SocketInfo {
-                family: AddressFamily::Inet6,
+            FdTarget::Socket {
+                family: Family::Inet6,
                 socket_type: 1,
                 remote: Some(inet("::1", 9001)),
-            }),
+            },
         ));
         assert_eq!(f[0].evidence("remote"), Some("[::1]:9001"));
     }
 
     #[test]
     fn ordinary_targets_are_quiet() {
-        let mut sig = StdioOverSocket::default();
+        let mut sig = Harness::<StdioOverSocket>::new();
         for target in [
             FdTarget::Pipe,
-            FdTarget::File("/tmp/log".into()),
+            FdTarget::File { path: "/tmp/log" },
             FdTarget::Unknown,
-            FdTarget::Socket(SocketInfo {
-                family: AddressFamily::Unix,
+            FdTarget::Socket {
+                family: Family::Unix,
                 socket_type: 1,
-                remote: Some(SocketAddress::Unix("/run/x.sock".into())),
-            }),
+                remote: Some(SockAddr::Unix {
+                    path: "/run/x.sock",
+                }),
+            },
             tcp(None),
         ] {
-            assert!(
-                sig.on_event(&dup(1, target.clone())).is_empty(),
-                "{target:?}"
-            );
+            assert!(sig.feed(&dup(1, target.clone())).is_empty(), "{target:?}");
         }
         // A socket dup'd onto a non-stdio fd is ordinary too.
         assert!(sig
-            .on_event(&dup(5, tcp(Some(inet("127.0.0.1", 80)))))
+            .feed(&dup(5, tcp(Some(inet("127.0.0.1", 80)))))
             .is_empty());
     }
 
     #[test]
     fn allowed_peers_are_quiet_and_unknown_settings_refused() {
-        let mut sig = StdioOverSocket::default();
-        let settings = [(
-            ALLOW_REMOTE.to_string(),
-            "10.0.0.1, 127.0.0.1:4444".to_string(),
-        )];
-        sig.configure(&settings).unwrap();
+        let mut sig = Harness::<StdioOverSocket>::with_settings(&[(
+            ALLOW_REMOTE,
+            "10.0.0.1, 127.0.0.1:4444",
+        )])
+        .unwrap();
         assert!(sig
-            .on_event(&dup(0, tcp(Some(inet("127.0.0.1", 4444)))))
+            .feed(&dup(0, tcp(Some(inet("127.0.0.1", 4444)))))
             .is_empty());
         assert!(sig
-            .on_event(&dup(0, tcp(Some(inet("10.0.0.1", 22)))))
+            .feed(&dup(0, tcp(Some(inet("10.0.0.1", 22)))))
             .is_empty());
         assert_eq!(
-            sig.on_event(&dup(0, tcp(Some(inet("127.0.0.1", 4445)))))
-                .len(),
+            sig.feed(&dup(0, tcp(Some(inet("127.0.0.1", 4445))))).len(),
             1
         );
-        let bad = [("allow".to_string(), "x".to_string())];
-        assert!(StdioOverSocket::default().configure(&bad).is_err());
+        assert!(Harness::<StdioOverSocket>::with_settings(&[("allow", "x")]).is_err());
+        assert!(Harness::<StdioOverSocket>::with_settings(&[(ALLOW_REMOTE, "nope")]).is_err());
     }
 
     #[test]
     fn one_finding_per_process_and_peer_until_exit() {
-        let mut sig = StdioOverSocket::default();
+        let mut sig = Harness::<StdioOverSocket>::new();
         let peer = || tcp(Some(inet("127.0.0.1", 4444)));
-        assert_eq!(sig.on_event(&dup(0, peer())).len(), 1);
-        assert!(sig.on_event(&dup(1, peer())).is_empty());
-        assert!(sig.on_event(&dup(2, peer())).is_empty());
+        assert_eq!(sig.feed(&dup(0, peer())).len(), 1);
+        assert!(sig.feed(&dup(1, peer())).is_empty());
+        assert!(sig.feed(&dup(2, peer())).is_empty());
         // Another peer is another incident.
         assert_eq!(
-            sig.on_event(&dup(1, tcp(Some(inet("127.0.0.1", 5555)))))
-                .len(),
+            sig.feed(&dup(1, tcp(Some(inet("127.0.0.1", 5555))))).len(),
             1
         );
         // After the process exits its pid may be reused.
-        sig.on_event(&event(EventData::Exit(vigil_sdk::ExitEvent {
-            code: Some(0),
-        })));
-        assert_eq!(sig.on_event(&dup(0, peer())).len(), 1);
+        sig.feed(&event(
+            10,
+            "/usr/bin/python3",
+            EventData::Exit { code: Some(0) },
+        ));
+        assert_eq!(sig.feed(&dup(0, peer())).len(), 1);
     }
 
     #[test]
     fn connect_on_stdio_fires_and_elsewhere_does_not() {
         let connect = |fd, result| {
-            event(EventData::Connect(ConnectEvent {
-                fd,
-                address: inet("127.0.0.1", 4444),
-                family: AddressFamily::Inet,
-                result,
-            }))
+            event(
+                10,
+                "/bin/sh",
+                EventData::Connect {
+                    fd,
+                    address: inet("127.0.0.1", 4444),
+                    family: Family::Inet,
+                    result,
+                },
+            )
         };
-        assert_eq!(StdioOverSocket::default().on_event(&connect(0, 0)).len(), 1);
-        assert_eq!(
-            StdioOverSocket::default()
-                .on_event(&connect(1, -EINPROGRESS))
-                .len(),
-            1
-        );
-        let mut sig = StdioOverSocket::default();
-        assert!(sig.on_event(&connect(3, 0)).is_empty());
-        assert!(sig.on_event(&connect(0, -111)).is_empty());
+        let fresh = || Harness::<StdioOverSocket>::new();
+        assert_eq!(fresh().feed(&connect(0, 0)).len(), 1);
+        assert_eq!(fresh().feed(&connect(1, -EINPROGRESS)).len(), 1);
+        let mut sig = fresh();
+        assert!(sig.feed(&connect(3, 0)).is_empty());
+        assert!(sig.feed(&connect(0, -111)).is_empty());
     }
 }

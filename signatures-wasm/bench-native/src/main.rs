@@ -1,0 +1,46 @@
+//! `make bench`'s native side: runs each default signature, compiled natively through the
+//! SDK, over a batch file written by `vigil bench-dispatch --write-batch`, and prints ns per
+//! event per signature in the same format as the Wasm side, for the Wasm/native ratio.
+//!
+//! Every default signature must be listed in `signatures!` below (and in Cargo.toml);
+//! `scripts/bench.sh` fails when the two sides do not cover the same ids.
+
+use std::time::Instant;
+
+use vigil_sdk::{kinds, Signature};
+
+/// Judges every event of `bytes` the signature selected, as the SDK's exported handler does.
+fn bench<S: Signature>(bytes: &[u8]) {
+    let metadata = S::metadata();
+    let mut signature = S::default();
+    let mut events = 0u64;
+    let mut findings = 0usize;
+    let start = Instant::now();
+    for event in vigil_event::batch::read(bytes) {
+        let event = event.expect("the batch file is malformed");
+        events += 1;
+        if kinds::selects(&metadata, event.data.kind()) {
+            findings += std::hint::black_box(signature.on_event(&event)).len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "signature={} native ns_per_event={:.1} findings={findings}",
+        metadata.id,
+        secs * 1e9 / events as f64
+    );
+}
+
+macro_rules! signatures {
+    ($bytes:expr, $($krate:ident),* $(,)?) => {
+        $(bench::<$krate::ExportedSignature>($bytes);)*
+    };
+}
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: vigil-bench-native BATCH_FILE");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    signatures!(&bytes, vigil_sig_stdio_over_socket);
+}

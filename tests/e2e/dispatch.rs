@@ -1,0 +1,149 @@
+//! The two handler shapes and the batching between them and the kernel, end to end: typed
+//! records carry the exact fields, batches reach signatures while the command still runs, and
+//! a recording turned into a batch file is what the SDK's native harness replays.
+
+use std::process::Command;
+
+use crate::{capture::record, harness::*};
+
+#[test]
+fn typed_handler_gets_exact_wit_records() {
+    if !privileged() {
+        return;
+    }
+    let echo = fixture_dir("vigil-fixture-typed-echo");
+    let dir = scratch("typed-echo-files");
+    let dir = dir.to_str().unwrap();
+    let script = format!(
+        "cd {dir} && echo x > vigil-typed-echo-a && mv vigil-typed-echo-a vigil-typed-echo-b \
+         && rm vigil-typed-echo-b"
+    );
+    let run = vigil_run(
+        "typed-echo",
+        &[
+            "--no-default-signatures",
+            "--signatures",
+            echo.to_str().unwrap(),
+        ],
+        &["sh", "-c", &script],
+    );
+    assert_eq!(run.code, 0, "info findings do not fail the build");
+    let found = by_signature(&run.findings, "TEST-TYPED");
+    let evidence = |summary: &str| {
+        found
+            .iter()
+            .find(|f| f["summary"] == summary)
+            .unwrap_or_else(|| panic!("no {summary} finding in {found:?}"))["evidence"]
+            .clone()
+    };
+    let open = evidence("open");
+    assert_eq!(open["syscall"], "openat");
+    assert_eq!(open["path"], format!("{dir}/vigil-typed-echo-a"));
+    // O_WRONLY | O_CREAT | O_TRUNC, as the shell's `>` opens.
+    assert_eq!(open["flags"], "577");
+    assert_eq!(open["mode"], "666");
+    assert!(open["result"].as_str().unwrap().parse::<i64>().unwrap() >= 0);
+    let rename = evidence("rename");
+    assert_eq!(rename["old_path"], format!("{dir}/vigil-typed-echo-a"));
+    assert_eq!(rename["new_path"], format!("{dir}/vigil-typed-echo-b"));
+    assert_eq!(rename["result"], "0");
+    let unlink = evidence("unlink");
+    assert_eq!(unlink["path"], format!("{dir}/vigil-typed-echo-b"));
+    assert_eq!(unlink["result"], "0");
+}
+
+/// A batch is flushed on a timer, not only when full or at the end: the finding of a short
+/// attack is in the findings file while the command is still running.
+#[test]
+fn findings_are_reported_while_the_command_still_runs() {
+    if !privileged() {
+        return;
+    }
+    let name = "flush-timer";
+    let findings = scratch_root()
+        .join(format!("{name}-{}", std::process::id()))
+        .join("findings.jsonl");
+    let listener = Listener::start("exit\n");
+    let script = format!(
+        "python3 {} 127.0.0.1 {port}; i=0; \
+         while [ ! -s {f} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; \
+         [ -s {f} ] && echo seen-while-running",
+        demo("backdoor.py"),
+        port = listener.port,
+        f = findings.display(),
+    );
+    let run = vigil_run(name, &[], &["sh", "-c", &script]);
+    listener.transcript();
+    assert_eq!(run.code, EXIT_FINDING);
+    assert_eq!(by_signature(&run.findings, "VGL-0001").len(), 1);
+    assert!(
+        run.stdout.contains("seen-while-running"),
+        "the finding was only written after the command ended"
+    );
+}
+
+/// `vigil events --batch` writes exactly the bytes batched signatures receive; the SDK's
+/// harness replays them through the real signature compiled natively.
+#[test]
+fn a_recording_replays_through_the_native_harness() {
+    if !privileged() {
+        return;
+    }
+    let listener = Listener::start("exit\n");
+    let port = listener.port.to_string();
+    let rec = record(
+        "batch-file",
+        &["python3", &demo("backdoor.py"), "127.0.0.1", &port],
+        &[],
+    );
+    listener.transcript();
+    assert_eq!(rec.code, 0, "{}", rec.stderr);
+    let batch = rec.file.with_extension("batch");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["events", "--batch"])
+        .arg(&batch)
+        .arg(&rec.file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&batch).unwrap();
+
+    // Every recorded event is in the file, in order, with its process.
+    let events: Vec<_> = vigil_event::batch::read(&bytes)
+        .map(|e| e.expect("well-formed batch"))
+        .collect();
+    assert_eq!(events.len(), rec.events.len());
+    let dup = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e.data,
+                vigil_event::EventData::Dup {
+                    new_fd: 0,
+                    target: vigil_event::FdTarget::Socket { .. },
+                    ..
+                }
+            )
+        })
+        .expect("the backdoor dups its socket onto stdin");
+    assert!(dup.process.exe.contains("python"), "{:?}", dup.process);
+    assert!(dup.process.argv.iter().any(|a| a.ends_with("backdoor.py")));
+
+    let mut harness =
+        vigil_sdk::testing::Harness::<vigil_sig_stdio_over_socket::StdioOverSocket>::new();
+    let found = harness.replay(&bytes);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (position, finding) = &found[0];
+    assert_eq!(
+        finding.evidence("remote"),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    assert!(matches!(
+        events[*position].data,
+        vigil_event::EventData::Dup { .. }
+    ));
+}
