@@ -186,6 +186,10 @@ pub struct RunArgs {
     /// Ring buffer size in KiB (a power of two, at least the page size).
     #[arg(long, value_name = "KIB", default_value_t = 4096)]
     pub ring_kib: u32,
+    /// At the end, also write the status line's counters and Vigil's peak memory as JSON to
+    /// PATH.
+    #[arg(long, value_name = "PATH")]
+    pub stats_json: Option<PathBuf>,
     /// The command to watch, and its arguments.
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
