@@ -17,7 +17,7 @@ WORKLOADS = {
     "exec": ("exec storm", "× fork + execve(/bin/true) + wait", 1.5),
     "open": ("open/close storm", "× open(O_RDONLY) + close of one file", 1.5),
     "write": ("small-write storm", "× 1-byte write() to /dev/null (write is not captured)", 1.5),
-    "build": ("C build", "C files, make -j1, gcc -O2 -g", 1.05),
+    "build": ("C build", "generated C files and main.c, make -j1, gcc -O2 -g", 1.05),
 }
 RSS_TARGET_KIB = 64 * 1024
 
@@ -98,7 +98,7 @@ def table(rows, runs, json_path):
          f"{r['whole_run_vigil_ms']:.0f} ms ({r['whole_run_ratio']:.2f}×)")
     line("events captured per run", lambda r: opt(r["events_per_run"], lambda v: f"{v:,}"))
     line("events captured per second", lambda r: opt(r["events_per_sec"], lambda v: f"{v:,}"))
-    line("events lost, all runs (exec storm target: 0)", lambda r: f"{r['lost']}")
+    line("events lost, all runs (exec storm target: 0)", lambda r: f"{r['lost']:,}")
     line("Vigil's own CPU, whole run", lambda r: opt(r["vigil_own_cpu_ms"], lambda v: f"{v:.0f} ms"))
     line("Vigil's peak RSS (target ≤ 64 MiB)",
          lambda r: opt(r["vigil_peak_rss_kib"], lambda v: f"{v / 1024:.1f} MiB"))
