@@ -175,8 +175,8 @@ calibrate() {
 	echo $((n0 * target * 1000000 / (ns > 0 ? ns : 1) + 1))
 }
 
-# Runs workload $1 with N $2 ($3... are the load arguments after N, "-" for none) in every
-# mode, interleaved run by run so that the machine's drift hits all modes alike.
+# Runs workload $1 with N $2 ($3... are the load tool's arguments) in every mode, interleaved
+# run by run so that the machine's drift hits all modes alike.
 capture_workload() {
 	local workload=$1 n=$2
 	shift 2
