@@ -67,11 +67,14 @@ section_startup() {
 
 # --- dispatch ----------------------------------------------------------------------------------
 section_dispatch() {
-	local dispatch rate per
+	local dispatch total rate per shapes
 	dispatch=$("$vigil" bench-dispatch --cache-dir "$cache" --events "${BENCH_EVENTS:-200000}")
-	rate=$(sed -n 's/.*events_per_sec=\([0-9]*\).*/\1/p' <<<"$dispatch")
-	per=$(sed -n 's/.*ns_per_event=\([0-9]*\).*/\1/p' <<<"$dispatch")
-	row "dispatch, default set, one core (typed calls)" "${rate} events/s (${per} ns/event)" "≥ 1,000,000 events/s"
+	# The first line is the total; one line per signature follows.
+	total=$(grep '^events=' <<<"$dispatch")
+	rate=$(sed -n 's/.*events_per_sec=\([0-9]*\).*/\1/p' <<<"$total")
+	per=$(sed -n 's/.*ns_per_event=\([0-9]*\).*/\1/p' <<<"$total")
+	shapes=$(sed -n 's/.* shape=\([A-Za-z]*\).*/\1/p' <<<"$dispatch" | sort -u | paste -sd, -)
+	row "dispatch, default set, one core (handler shape: ${shapes:-?})" "${rate} events/s (${per} ns/event)" "≥ 1,000,000 events/s"
 }
 
 # --- capture -----------------------------------------------------------------------------------

@@ -312,6 +312,7 @@ impl Pipeline {
                     undecodable: self.stats.decode_errors,
                     failed_signature_calls: outcome.failed_calls,
                     disabled_signatures: disabled.len(),
+                    unjudged_events: outcome.missed_events,
                     command_status: end.command_status,
                     usage: run_stats::own_usage()?,
                 },

@@ -20,6 +20,8 @@ pub struct RunStats {
     pub undecodable: u64,
     pub failed_signature_calls: u64,
     pub disabled_signatures: usize,
+    /// Events some signature could not judge because its call failed or it was disabled.
+    pub unjudged_events: u64,
     /// The watched command's own exit status (128 + N for signal N).
     pub command_status: i32,
     /// This process's own usage (all its threads, never the watched command's).

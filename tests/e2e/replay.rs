@@ -227,6 +227,7 @@ fn stats_json_repeats_the_status_line_and_adds_vigils_own_usage() {
     assert_eq!(stats["lost"], lost);
     assert_eq!(stats["events"], status_count(&run.stderr, "event(s)"));
     assert_eq!(stats["findings"], 0);
+    assert_eq!(stats["unjudged_events"], 0);
     let rss = stats["peak_rss_kib"].as_u64().unwrap();
     assert!(
         (1024..200 << 10).contains(&rss),
