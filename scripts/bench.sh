@@ -4,13 +4,15 @@
 # Nothing here asserts a time: these machines are noisy; the tables are read, not tested.
 #   startup:  `vigil run -- true` with the default signatures, cold (fresh compile cache) and
 #             warm, against the bare `true` it wraps;
-#   dispatch: a synthetic CI-like event stream through the default signatures on one core;
+#   dispatch: a synthetic CI-like event stream through the default signatures on one core, and
+#             the same bytes through the same signatures compiled natively (Wasm/native ratio);
 #   capture:  workloads bare and under `vigil run` (default signatures, then none), interleaved
 #             run by run: an exec storm, an open/close storm, a small-write storm, a C build.
 # BENCH_RUNS (5) sets the repetitions of every measure; each section is one function.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vigil=target/release/vigil
+CARGO=${CARGO:-cargo}
 runs=${BENCH_RUNS:-5}
 out=target/bench
 mkdir -p "$out"
@@ -67,14 +69,37 @@ section_startup() {
 
 # --- dispatch ----------------------------------------------------------------------------------
 section_dispatch() {
-	local dispatch total rate per shapes
-	dispatch=$("$vigil" bench-dispatch --cache-dir "$cache" --events "${BENCH_EVENTS:-200000}")
+	local dispatch native total rate per shapes batch=$out/dispatch.batch
+	# Pinned to one core, Wasm and native alike. The stream is also written in the batched
+	# encoding, for the native side to judge the very same bytes.
+	dispatch=$(taskset -c 0 "$vigil" bench-dispatch --cache-dir "$cache" \
+		--events "${BENCH_EVENTS:-200000}" --write-batch "$batch")
+	$CARGO build --release --locked --quiet -p vigil-bench-native
+	native=$(taskset -c 0 target/release/vigil-bench-native "$batch")
 	# The first line is the total; one line per signature follows.
 	total=$(grep '^events=' <<<"$dispatch")
 	rate=$(sed -n 's/.*events_per_sec=\([0-9]*\).*/\1/p' <<<"$total")
 	per=$(sed -n 's/.*ns_per_event=\([0-9]*\).*/\1/p' <<<"$total")
 	shapes=$(sed -n 's/.* shape=\([A-Za-z]*\).*/\1/p' <<<"$dispatch" | sort -u | paste -sd, -)
 	row "dispatch, default set, one core (handler shape: ${shapes:-?})" "${rate} events/s (${per} ns/event)" "≥ 1,000,000 events/s"
+	# Wasm vs native, over the signatures both sides ran: the sums of their ns/event.
+	local wasm_ids native_ids
+	wasm_ids=$(sed -n 's/^signature=\([^ ]*\) shape=.*/\1/p' <<<"$dispatch" | sort)
+	native_ids=$(sed -n 's/^signature=\([^ ]*\) native .*/\1/p' <<<"$native" | sort)
+	if [ "$wasm_ids" != "$native_ids" ]; then
+		echo "bench: the native side (signatures-wasm/bench-native) does not run the same signatures as the default set:" >&2
+		diff <(echo "$wasm_ids") <(echo "$native_ids") >&2 || true
+		exit 1
+	fi
+	local wasm_ns native_ns
+	wasm_ns=$(sed -n 's/^signature=.* shape=.* ns_per_event=\([0-9.]*\).*/\1/p' <<<"$dispatch" | awk '{s += $1} END {print s}')
+	native_ns=$(sed -n 's/^signature=.* native ns_per_event=\([0-9.]*\).*/\1/p' <<<"$native" | awk '{s += $1} END {print s}')
+	row "dispatch, Wasm / native (same signatures, same bytes, one core)" \
+		"$(awk -v w="$wasm_ns" -v n="$native_ns" 'BEGIN {printf "%.2f× (%.0f / %.0f ns/event)", w / n, w, n}')" "≤ 1.5×"
+	{
+		echo "$dispatch"
+		echo "$native"
+	} >"$out/dispatch.txt"
 }
 
 # --- capture -----------------------------------------------------------------------------------
