@@ -78,7 +78,9 @@ test-kernels: build extra-signatures
 	@./tests/kernels/run.sh $(GUEST_KERNEL)
 
 # --- bench -----------------------------------------------------------------------------------
-# Startup (cold/warm compile cache) and dispatch rate, as a table in target/bench/results.md.
+# Startup (cold/warm compile cache), dispatch rate, and capture overhead (exec, open/close and
+# write storms and a C build, bare vs `vigil run`), as tables in target/bench/results.md and
+# JSON in target/bench/capture.json. BENCH_RUNS (5) repetitions of each; about 4 minutes.
 bench: build
 	@./scripts/bench.sh
 

@@ -2,7 +2,10 @@
 //! through the loaded signatures on one core, in the dispatcher's batches, and reports the rate
 //! overall and per signature. No kernel involved.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::{Context, Result};
 
@@ -110,7 +113,7 @@ fn run(args: &BenchArgs) -> Result<()> {
         let context = context(&event);
         pending.push(Job::new(event, context));
         if pending.len() == MAX_BATCH || i + 1 == args.events {
-            batches.push(Batch::new(std::mem::take(&mut pending), true)?);
+            batches.push(Arc::new(Batch::new(std::mem::take(&mut pending), true)?));
         }
     }
     if let Some(path) = &args.write_batch {

@@ -189,6 +189,10 @@ pub struct RunArgs {
     /// Watch every process on the host, not only CMD's tree (Vigil's own threads excepted).
     #[arg(long)]
     pub all: bool,
+    /// At the end, also write the status line's counters and Vigil's peak memory as JSON to
+    /// PATH.
+    #[arg(long, value_name = "PATH")]
+    pub stats_json: Option<PathBuf>,
     /// The command to watch, and its arguments.
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<OsString>,

@@ -117,6 +117,32 @@ impl Batch {
         &self.encoded
     }
 
+    /// The ancestry of `pid` as it was at an event of that process in this batch: event
+    /// `current` if it is one, else the first; `None` when no event here is from `pid`.
+    pub fn ancestry_at_event(&self, pid: u32, current: Option<usize>) -> Option<Vec<wit::Process>> {
+        let job = current
+            .map(|i| &self.jobs[i])
+            .filter(|j| j.event.pid == pid)
+            .or_else(|| self.jobs.iter().find(|j| j.event.pid == pid))?;
+        let chain = &job.context.ancestry;
+        Some(
+            chain
+                .iter()
+                .enumerate()
+                .map(|(i, a)| wit::Process {
+                    pid: a.pid,
+                    tid: a.pid,
+                    ppid: chain.get(i + 1).map_or(0, |p| p.pid),
+                    uid: 0,
+                    gid: 0,
+                    comm: a.comm.clone(),
+                    exe: a.exe.clone(),
+                    argv: a.argv.clone(),
+                })
+                .collect(),
+        )
+    }
+
     /// The typed form of event `index`.
     pub fn typed(&self, index: usize) -> &wit::Event {
         self.typed[index].get_or_init(|| {

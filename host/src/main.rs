@@ -22,6 +22,7 @@ mod procfs;
 mod recording;
 mod report;
 mod run;
+mod run_stats;
 mod sandbox;
 mod signatures;
 mod tracker;

@@ -10,7 +10,7 @@ use std::{
     ffi::OsString,
     io::Write,
     os::fd::{AsRawFd, FromRawFd, OwnedFd},
-    path::Path,
+    path::{Path, PathBuf},
     process::ExitStatus,
     sync::{Arc, Mutex},
 };
@@ -33,6 +33,7 @@ use crate::{
     procfs::ProcIo,
     recording::{self, Frame},
     report::Reporter,
+    run_stats::{self, RunStats},
     sandbox::SharedTracker,
     signatures,
     tracker::Tracker,
@@ -44,8 +45,12 @@ pub static WATCHED_ROOT: std::sync::atomic::AtomicU32 = std::sync::atomic::Atomi
 
 pub fn run(args: RunArgs) -> i32 {
     block_on(async move {
+        if let Some(path) = &args.stats_json {
+            run_stats::prepare(path)?;
+        }
         let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
-        let pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
+        let mut pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
+        pipeline.stats_json = args.stats_json.clone();
         let mask = capture::kind_mask(Kind::ALL.into_iter().filter(|k| pipeline.wants(*k)));
         let scope = capture::Scope::from_all(args.all);
         let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, mask, scope).await?;
@@ -157,6 +162,8 @@ pub struct Pipeline {
     /// `vigil events`: print each event as a JSON line here.
     printer: Option<EventPrinter>,
     stats: Stats,
+    /// `vigil run --stats-json`: where the end-of-run counters go.
+    stats_json: Option<PathBuf>,
 }
 
 impl Pipeline {
@@ -185,6 +192,7 @@ impl Pipeline {
             writer,
             printer,
             stats: Stats::default(),
+            stats_json: None,
         })
     }
 
@@ -293,6 +301,24 @@ impl Pipeline {
         );
         for d in &disabled {
             eprintln!("vigil: signature disabled: {d}");
+        }
+        if let Some(path) = &self.stats_json {
+            run_stats::write(
+                path,
+                &RunStats {
+                    state,
+                    findings: reporter.findings.len(),
+                    suppressed_findings: outcome.suppressed,
+                    events: self.stats.records,
+                    lost,
+                    undecodable: self.stats.decode_errors,
+                    failed_signature_calls: outcome.failed_calls,
+                    disabled_signatures: disabled.len(),
+                    unjudged_events: outcome.missed_events,
+                    command_status: end.command_status,
+                    usage: run_stats::own_usage()?,
+                },
+            )?;
         }
 
         let command_code = end.command_status;

@@ -103,6 +103,10 @@ pub struct SignatureState {
     tracker: SharedTracker,
     stderr: MemoryOutputPipe,
     label: String,
+    /// The batch being judged, and for a typed call the event: ancestry questions about its
+    /// processes are answered as of the event, not as of now (a batch is judged a little
+    /// later, when a parent may have exec'd into something else).
+    judging: Option<(Arc<Batch>, Option<usize>)>,
 }
 
 impl WasiView for SignatureState {
@@ -130,6 +134,11 @@ impl bindings::vigil::signature::host::Host for SignatureState {
     }
 
     fn ancestry(&mut self, pid: u32) -> Vec<wit::Process> {
+        if let Some((batch, current)) = &self.judging {
+            if let Some(ancestors) = batch.ancestry_at_event(pid, *current) {
+                return ancestors;
+            }
+        }
         let tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
         tracker
             .ancestry(pid)
@@ -625,6 +634,7 @@ impl LoadedSignature {
             tracker: self.tracker.clone(),
             stderr,
             label: self.metadata.id.clone(),
+            judging: None,
         };
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| &mut s.limits);
@@ -654,17 +664,19 @@ impl LoadedSignature {
     /// each finding with the position of its event. Failures are contained here: the failed
     /// call's findings are lost, the failure is logged, and the signature is disabled after
     /// repeated failures.
-    pub fn judge(&mut self, batch: &Batch, selected: &[usize]) -> Vec<(usize, RawFinding)> {
+    pub fn judge(&mut self, batch: &Arc<Batch>, selected: &[usize]) -> Vec<(usize, RawFinding)> {
         let mut out = Vec::new();
         match self.shape {
             Shape::Typed => {
                 for &index in selected {
                     let event = batch.typed(index);
                     let found = self.call(1, |store, instance| match instance {
-                        Instance::Typed(i) => i
-                            .vigil_signature_detector()
-                            .call_on_event(store, event)
-                            .map(|f| f.into_iter().map(|f| (0, f)).collect()),
+                        Instance::Typed(i) => {
+                            store.data_mut().judging = Some((batch.clone(), Some(index)));
+                            i.vigil_signature_detector()
+                                .call_on_event(&mut *store, event)
+                                .map(|f| f.into_iter().map(|f| (0, f)).collect())
+                        }
                         Instance::Batched(_) => unreachable!("shape is typed"),
                     });
                     out.extend(found.into_iter().map(|(_, f)| (index, f)));
@@ -676,14 +688,16 @@ impl LoadedSignature {
                 }
                 let bytes = batch.encoded(selected);
                 let found = self.call(selected.len() as u64, |store, instance| match instance {
-                    Instance::Batched(i) => i
-                        .vigil_signature_batch_detector()
-                        .call_on_batch(store, &bytes)
-                        .map(|f| {
-                            f.into_iter()
-                                .map(|f| (f.event as usize, f.finding))
-                                .collect()
-                        }),
+                    Instance::Batched(i) => {
+                        store.data_mut().judging = Some((batch.clone(), None));
+                        i.vigil_signature_batch_detector()
+                            .call_on_batch(&mut *store, &bytes)
+                            .map(|f| {
+                                f.into_iter()
+                                    .map(|f| (f.event as usize, f.finding))
+                                    .collect()
+                            })
+                    }
                     Instance::Typed(_) => unreachable!("shape is batched"),
                 });
                 for (position, finding) in found {

@@ -192,3 +192,76 @@ fn lost_events_are_counted_and_fail_on_loss_fails() {
         "--allow-degraded alone keeps the command's status"
     );
 }
+
+#[test]
+fn stats_json_repeats_the_status_line_and_adds_vigils_own_usage() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("stats-json");
+    let stats_path = dir.join("stats.json");
+    let stats_arg = stats_path.to_str().unwrap();
+    // The command also makes 256 MiB resident: Vigil's own peak must not include it.
+    let storm = "import os, sys\nheld = b'x' * (256 << 20)\n\
+                 for i in range(200000):\n    os.close(os.dup(0))\nsys.exit(3)";
+    let run = vigil_run(
+        "stats-json",
+        &[
+            "--ring-kib",
+            "4",
+            "--allow-degraded",
+            "--stats-json",
+            stats_arg,
+        ],
+        &["python3", "-c", storm],
+    );
+    assert_eq!(
+        run.code, 3,
+        "the command's status, kept by --allow-degraded"
+    );
+    let stats: Value = serde_json::from_slice(&std::fs::read(&stats_path).unwrap()).unwrap();
+    assert_eq!(stats["state"], "degraded");
+    assert_eq!(stats["command_status"], 3);
+    let lost = status_count(&run.stderr, "lost");
+    assert!(lost > 0, "a 4 KiB ring cannot hold this storm");
+    assert_eq!(stats["lost"], lost);
+    assert_eq!(stats["events"], status_count(&run.stderr, "event(s)"));
+    assert_eq!(stats["findings"], 0);
+    assert_eq!(stats["unjudged_events"], 0);
+    let rss = stats["peak_rss_kib"].as_u64().unwrap();
+    assert!(
+        (1024..200 << 10).contains(&rss),
+        "peak RSS {rss} KiB: Vigil is tens of MiB, the command's 256 MiB must not count"
+    );
+    let cpu = stats["cpu_user_ms"].as_u64().unwrap() + stats["cpu_system_ms"].as_u64().unwrap();
+    assert!(
+        cpu > 0,
+        "reading {lost} lost and more kept records took no CPU"
+    );
+}
+
+#[test]
+fn an_unwritable_stats_json_path_refuses_the_run_before_the_command() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("stats-json-bad");
+    let marker = dir.join("ran");
+    let bad = dir.join("missing-dir").join("stats.json");
+    let run = vigil_run(
+        "stats-json-bad",
+        &["--stats-json", bad.to_str().unwrap()],
+        &["touch", marker.to_str().unwrap()],
+    );
+    assert_eq!(run.code, EXIT_VIGIL_ERROR);
+    assert!(
+        run.stderr
+            .contains(&format!("--stats-json {}: cannot create", bad.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !marker.exists(),
+        "the command ran although the run was refused"
+    );
+}
