@@ -41,6 +41,9 @@ use crate::{
 
 /// The watched command's pid once armed (0 before): a panic in Vigil kills it, since nothing
 /// would watch it any more.
+/// How often the ring is drained without a wake-up from the kernel.
+pub const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+
 pub static WATCHED_ROOT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 pub fn run(args: RunArgs) -> i32 {
@@ -373,6 +376,10 @@ async fn live(
 
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
+    // Most records are committed without waking us (see `commit_flags` in the eBPF
+    // programs): drain on a short timer too.
+    let mut tick = tokio::time::interval(DRAIN_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let status: ExitStatus = loop {
         tokio::select! {
             guard = ring.readable_mut() => {
@@ -380,6 +387,7 @@ async fn live(
                 drain(guard.get_inner_mut(), &mut pipeline)?;
                 guard.clear_ready();
             }
+            _ = tick.tick() => drain(ring.get_mut(), &mut pipeline)?,
             status = child.wait() => break status.context("waiting for the command")?,
             _ = sigint.recv() => forward(pid, libc::SIGINT),
             _ = sigterm.recv() => forward(pid, libc::SIGTERM),

@@ -374,18 +374,23 @@ pub fn to_wit(ev: &event::Event, process: &ProcessReport) -> wit::Event {
             params: params.clone(),
             result: *result,
         }),
-        // `map` and `path` are not in the WIT interface yet: typed signatures do not see them
-        // (batched ones do, through the shared event types).
         EventData::Bpf {
             cmd,
             cmd_name,
             attr_head,
+            map,
+            path,
             result,
-            ..
         } => wit::EventData::Bpf(wit::BpfEvent {
             cmd: *cmd,
             cmd_name: cmd_name.clone(),
             attr_head: *attr_head,
+            map: map.map(|m| wit::BpfMap {
+                fd: m.fd,
+                id: m.id,
+                created_by: m.created_by,
+            }),
+            path: path.clone(),
             result: *result,
         }),
         EventData::Unshare { flags, result } => wit::EventData::Unshare(wit::UnshareEvent {
