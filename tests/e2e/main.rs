@@ -5,6 +5,7 @@
 //! under `CI` a missing privilege fails loudly: a skipped kernel test is a missing test.
 
 mod capture;
+mod daemon;
 mod dispatch;
 mod harness;
 mod languages;
