@@ -116,17 +116,20 @@ fn end_daemon(state: &StateDir, timeout: Duration) -> Result<Option<String>> {
     };
     if !daemon.is_alive() {
         let finished = state.outcome().exists();
-        return Ok(Some(format!(
-            "the daemon (pid {}) was not running when `vigil stop` came: it {} during the job. \
-             Its log ({}):\n{}",
-            daemon.pid,
-            if finished {
-                "was stopped"
-            } else {
-                "died or was killed"
-            },
+        eprintln!(
+            "vigil: the daemon's log ({}):\n{}",
             state.log().display(),
             log_tail(state)
+        );
+        let how = if finished {
+            "was stopped before `vigil stop`"
+        } else {
+            "died or was killed during the job"
+        };
+        return Ok(Some(format!(
+            "the daemon (pid {}) {how} (see {})",
+            daemon.pid,
+            state.log().display(),
         )));
     }
     // SAFETY: signalling the daemon, identified by pid and start time just above.
@@ -151,7 +154,7 @@ fn end_daemon(state: &StateDir, timeout: Duration) -> Result<Option<String>> {
             log_tail(state)
         );
         return Ok(Some(format!(
-            "the daemon (pid {}) failed while finishing (see {})",
+            "the daemon (pid {}) died or was killed before it finished (see {})",
             daemon.pid,
             state.log().display(),
         )));
