@@ -39,6 +39,9 @@ async function main() {
       log: (m) => console.log(`vigil: ${m}`),
     });
     runner.saveState("vigil-path", binary);
+    // For a last step that stops Vigil itself, to upload the SARIF within the job.
+    runner.exportVariable("VIGIL_BIN", binary);
+    runner.exportVariable("VIGIL_STATE_DIR", dir);
     // vigil bounds its own wait for the daemon (60 s); this only guards against a hang.
     const started = runVigil(binary, startArgs(dir), 180000);
     process.stdout.write(started.stdout);

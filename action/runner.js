@@ -38,6 +38,8 @@ function appendKeyValue(fileVar, name, value) {
 
 const setOutput = (name, value) => appendKeyValue("GITHUB_OUTPUT", name, String(value));
 const saveState = (name, value) => appendKeyValue("GITHUB_STATE", name, String(value));
+/** A variable every later step of the job sees. */
+const exportVariable = (name, value) => appendKeyValue("GITHUB_ENV", name, String(value));
 /** State the main step saved, as the runner hands it to the post step. */
 const state = (name) => process.env[`STATE_${name}`] || "";
 
@@ -50,4 +52,4 @@ function command(level, message) {
   process.stdout.write(`::${level}::${escapeData(message)}\n`);
 }
 
-module.exports = { input, booleanInput, listInput, setOutput, saveState, state, command };
+module.exports = { input, booleanInput, listInput, setOutput, saveState, exportVariable, state, command };

@@ -119,6 +119,21 @@ test("the daemon killed mid-job: post fails with status down, unless allow-degra
   }
 });
 
+test("a last step stops Vigil to get the SARIF within the job; post reports the same outcome", { skip }, async (t) => {
+  const job = new SimulatedRunner("explicit-stop", { "vigil-path": VIGIL });
+  t.after(() => t.diagnostic(job.transcript()));
+  assert.equal((await job.main()).code, 0);
+  await job.step("python3 demo/app.py");
+  const sarif = path.join(job.dir, "early.sarif");
+  const stop = await job.step(`"$VIGIL_BIN" stop --state "$VIGIL_STATE_DIR" --sarif ${sarif}`);
+  assert.equal(stop.code, 0, "an honest job");
+  assert.equal(await sarifErrors(sarif), null);
+  const post = await job.post();
+  assert.equal(post.code, 0);
+  assert.equal(job.outputs().status, "armed");
+  assert.match(post.stderr, /an earlier `vigil stop` ended the daemon; reporting its outcome again/);
+});
+
 test("a plugin from a loopback URL in `plugins` is loaded and judges the job", { skip }, async (t) => {
   const wasm = path.join(REPO, "target", "signatures-extra", "shell-connect.wasm");
   assert.ok(fs.existsSync(wasm), `${wasm} missing: run make extra-signatures`);

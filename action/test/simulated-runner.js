@@ -59,10 +59,11 @@ class SimulatedRunner {
     this.log = [];
   }
 
-  /** The environment every step of the job gets. */
+  /** The environment every step of the job gets, with what earlier steps put in GITHUB_ENV. */
   env(action, extra = {}) {
     return {
       ...process.env,
+      ...parseRunnerFile(this.files.GITHUB_ENV),
       GITHUB_ACTIONS: "true",
       GITHUB_JOB: "build",
       GITHUB_RUN_ID: "4242",

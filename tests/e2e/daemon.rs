@@ -112,6 +112,8 @@ GITHUB_ACTION=__run_3 bash -c "python3 demo/backdoor.py 127.0.0.1 $2; true"
 $V stop --state $S --summary $S/summary.md --sarif $S/out.sarif --findings $S/copy.jsonl \
     --annotations > $S/annotations.txt
 echo stop=$?
+$V stop --state $S
+echo again=$?
 "#,
         &[DNS_STEP, &port],
     );
@@ -121,6 +123,14 @@ echo stop=$?
     );
     assert_eq!(job.status("start"), 0);
     assert_eq!(job.status("stop"), EXIT_FINDING, "the attack fails the job");
+    assert_eq!(
+        job.status("again"),
+        EXIT_FINDING,
+        "a second stop reports the same"
+    );
+    assert!(job
+        .stderr
+        .contains("an earlier `vigil stop` ended the daemon; reporting its outcome again"));
 
     let findings: Vec<Value> = job
         .file("copy.jsonl")

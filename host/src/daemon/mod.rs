@@ -57,6 +57,11 @@ impl StateDir {
     pub fn outcome(&self) -> PathBuf {
         self.0.join("outcome.json")
     }
+    /// Marks a daemon that `vigil stop` ended and that finished properly: a later `vigil stop`
+    /// reports the same outcome again instead of calling the daemon down.
+    pub fn stopped(&self) -> PathBuf {
+        self.0.join("stopped")
+    }
     /// What `vigil stop` concluded (status, counts, exit status), for the Action's outputs.
     pub fn result(&self) -> PathBuf {
         self.0.join("result.json")
@@ -124,6 +129,7 @@ fn start_daemon(args: StartArgs) -> Result<()> {
         state.armed(),
         state.outcome(),
         state.result(),
+        state.stopped(),
     ] {
         match std::fs::remove_file(&stale) {
             Ok(()) => {}

@@ -114,6 +114,10 @@ fn end_daemon(state: &StateDir, timeout: Duration) -> Result<Option<String>> {
             "no Vigil daemon ever ran with --state {dir} (no vigil.pid): `vigil start` failed or was not run"
         )));
     };
+    if !daemon.is_alive() && state.stopped().exists() {
+        eprintln!("vigil: an earlier `vigil stop` ended the daemon; reporting its outcome again");
+        return Ok(None);
+    }
     if !daemon.is_alive() {
         let finished = state.outcome().exists();
         eprintln!(
@@ -159,6 +163,8 @@ fn end_daemon(state: &StateDir, timeout: Duration) -> Result<Option<String>> {
             state.log().display(),
         )));
     }
+    std::fs::write(state.stopped(), b"")
+        .with_context(|| format!("writing {}", state.stopped().display()))?;
     Ok(None)
 }
 
