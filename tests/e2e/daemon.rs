@@ -270,3 +270,43 @@ $V stop --state $S; echo stop=$?
     // The timed-out daemon was stopped: nothing is left to stop.
     assert!(e.contains("vigil: DOWN:"), "{e}");
 }
+
+#[test]
+fn degraded_daemon_fails_the_job_unless_allowed() {
+    if !privileged() {
+        return;
+    }
+    let trap = fixture_dir("vigil-fixture-trap-signature");
+    let job = run_job(
+        "daemon-degraded",
+        r#"
+$V start --state $S --watch-pid $$ --signatures "$1"
+echo start=$?
+GITHUB_ACTION=__run_1 sh -c true
+$V stop --state $S --summary $S/summary.md --annotations > $S/annotations.txt
+echo stop=$?
+$V stop --state $S --allow-degraded
+echo allowed=$?
+"#,
+        &[trap.to_str().unwrap()],
+    );
+    assert_eq!(job.status("start"), 0);
+    assert_eq!(
+        job.status("stop"),
+        EXIT_VIGIL_ERROR,
+        "degraded fails closed"
+    );
+    assert_eq!(job.status("allowed"), 0);
+    let summary = job.file("summary.md");
+    assert!(summary.contains("| ⚠️ degraded |"), "{summary}");
+    assert!(summary.contains("> Vigil was degraded: "), "{summary}");
+    assert!(
+        summary.contains("| TEST-TRAP | Traps on purpose |"),
+        "{summary}"
+    );
+    assert!(job
+        .file("annotations.txt")
+        .starts_with("::warning title=Vigil was degraded::"));
+    let result: Value = serde_json::from_str(&job.file("result.json")).unwrap();
+    assert_eq!(result["status"], "degraded");
+}
