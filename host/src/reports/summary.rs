@@ -6,6 +6,10 @@ use std::{collections::BTreeMap, fmt::Write};
 
 use super::{step_label, FindingView, JobReport, Status};
 
+/// GitHub shows at most 1 MiB of summary per step: past this many destinations the egress
+/// table lists only the flagged ones, then a count of the rest.
+const EGRESS_ROWS: usize = 300;
+
 /// Renders the summary.
 pub fn render(report: &JobReport) -> String {
     let o = report.outcome;
@@ -155,7 +159,16 @@ fn egress(md: &mut String, report: &JobReport) {
         md,
         "| step | kind | destination | count | first by | egress-allow |\n|---|---|---|---|---|---|"
     );
-    for (step, kind, d) in rows {
+    let total = rows.len();
+    let shown: Vec<_> = if total > EGRESS_ROWS {
+        rows.into_iter()
+            .filter(|(_, _, d)| d.flagged)
+            .take(EGRESS_ROWS)
+            .collect()
+    } else {
+        rows
+    };
+    for (step, kind, d) in &shown {
         let _ = writeln!(
             md,
             "| `{}` | {kind} | `{}` | {} | `{}` | {} |",
@@ -164,6 +177,13 @@ fn egress(md: &mut String, report: &JobReport) {
             d.count,
             code(&d.first_by),
             if d.flagged { "⚠️ outside" } else { "ok" }
+        );
+    }
+    if shown.len() < total {
+        let _ = writeln!(
+            md,
+            "\n{} more destination(s) not listed here (the table is capped at {EGRESS_ROWS}).",
+            total - shown.len()
         );
     }
     md.push('\n');
@@ -249,6 +269,34 @@ mod tests {
         assert!(md.contains("| `__run_2` | address | `127.0.0.1:4444` | 2 | `python3` | ok |"));
         // A description holding a table separator cannot break the table.
         assert!(!md.contains("stdio | on"));
+    }
+
+    #[test]
+    fn a_long_egress_table_keeps_the_flagged_rows() {
+        use crate::egress::Destination;
+        let mut outcome = fixtures::outcome();
+        let many = (0..EGRESS_ROWS + 5).map(|i| Destination {
+            target: format!("10.0.0.{i}:443"),
+            count: 1,
+            flagged: i == 7,
+            first_by: "curl".into(),
+        });
+        outcome.egress[0].addresses = many.collect();
+        let md = render(&JobReport {
+            outcome: &outcome,
+            findings: &[],
+        });
+        assert!(
+            md.contains("| `10.0.0.7:443` | 1 | `curl` | ⚠️ outside |"),
+            "{md}"
+        );
+        assert!(!md.contains("10.0.0.8:443"));
+        // The flagged DNS name and address stay; every other row is counted.
+        let rest = EGRESS_ROWS + 5 + 1 - 2;
+        assert!(
+            md.contains(&format!("{rest} more destination(s) not listed here")),
+            "{md}"
+        );
     }
 
     #[test]
