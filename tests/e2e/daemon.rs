@@ -310,3 +310,43 @@ echo allowed=$?
     let result: Value = serde_json::from_str(&job.file("result.json")).unwrap();
     assert_eq!(result["status"], "degraded");
 }
+
+#[test]
+fn start_watches_the_nearest_runner_worker_by_default() {
+    if !privileged() {
+        return;
+    }
+    // A shell whose comm is Runner.Worker plays the GitHub runner; `vigil start` runs two
+    // processes below it, without --watch-pid.
+    let dir = scratch("daemon-runner-worker");
+    let worker = dir.join("Runner.Worker");
+    std::fs::copy("/bin/bash", &worker).unwrap();
+    let state = dir.join("state");
+    let out = Command::new(&worker)
+        .arg("-c")
+        .arg(
+            r#"echo worker=$$
+bash -c '"$0" start --state "$1"; echo start=$?' "$V" "$S"
+GITHUB_ACTION=__run_1 sh -c 'cat /etc/hostname > /dev/null'
+"$V" stop --state "$S"; echo stop=$?"#,
+        )
+        .env("V", env!("CARGO_BIN_EXE_vigil"))
+        .env("S", &state)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}\n{stderr}");
+    let worker_pid = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("worker="))
+        .unwrap();
+    assert!(
+        stdout.contains("start=0") && stdout.contains("stop=0"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("watching pid {worker_pid} and its descendants")),
+        "{stderr}"
+    );
+}
