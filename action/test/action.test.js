@@ -181,6 +181,8 @@ test("bad inputs fail the main step with the input named", { skip }, async (t) =
   const post = await bad.post();
   assert.equal(post.code, 1, "a job that was never watched fails");
   assert.equal(bad.outputs().status, "down");
+  assert.match(post.stdout, /^::error title=Vigil was down::no Vigil daemon ever ran/m);
+  assert.doesNotMatch(post.stdout, /left no result/);
 });
 
 test("without vigil-path, the action builds vigil from its own source", { skip }, async (t) => {

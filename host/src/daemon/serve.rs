@@ -125,6 +125,7 @@ async fn watch(args: StartArgs, ready: &mut Option<File>) -> Result<i32> {
     outcome.lost = lost;
     outcome.undecodable = conclusion.stats.decode_errors;
     outcome.failed_calls = o.failed_calls;
+    outcome.unjudged = o.missed_events;
     outcome.suppressed = o.suppressed;
     outcome.egress = conclusion.egress.map(|e| e.table()).unwrap_or_default();
     write_json(&state.outcome(), &outcome)?;

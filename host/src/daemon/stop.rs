@@ -34,6 +34,9 @@ pub fn stop(args: StopArgs) -> i32 {
 
 fn stop_daemon(args: &StopArgs) -> Result<i32> {
     let state = StateDir::new(&args.state);
+    // A start that failed early may have left no directory; the reports still go there.
+    std::fs::create_dir_all(&args.state)
+        .with_context(|| format!("--state {}: cannot create directory", args.state.display()))?;
     let down_reason = end_daemon(&state, Duration::from_secs(args.timeout_secs))?;
     let mut outcome = load_outcome(&state)?;
     if let Some(reason) = down_reason {
@@ -92,8 +95,6 @@ fn stop_daemon(args: &StopArgs) -> Result<i32> {
         allow_degraded: args.allow_degraded,
         command_code: 0,
     });
-    std::fs::create_dir_all(&args.state)
-        .with_context(|| format!("--state {}: cannot create directory", args.state.display()))?;
     write_json(
         &state.result(),
         &StopResult {

@@ -81,6 +81,9 @@ pub struct JobOutcome {
     pub lost: u64,
     pub undecodable: u64,
     pub failed_calls: u64,
+    /// Events some signature could not judge (its call failed, or it was disabled).
+    #[serde(default)]
+    pub unjudged: u64,
     /// Findings dropped by the per-signature rate limit.
     pub suppressed: u64,
     pub egress: Vec<StepEgress>,
@@ -106,6 +109,7 @@ impl JobOutcome {
             lost: 0,
             undecodable: 0,
             failed_calls: 0,
+            unjudged: 0,
             suppressed: 0,
             egress: Vec::new(),
         }
@@ -239,6 +243,7 @@ pub mod fixtures {
             lost: 0,
             undecodable: 0,
             failed_calls: 0,
+            unjudged: 0,
             suppressed: 0,
             egress: vec![StepEgress {
                 step: Some("__run_2".into()),

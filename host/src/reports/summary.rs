@@ -48,12 +48,13 @@ pub fn render(report: &JobReport) -> String {
         let _ = writeln!(
             md,
             "> [!WARNING]\n> Vigil was degraded: {} lost event(s), {} undecodable record(s), \
-             {} failed signature call(s), {} disabled signature(s). Some activity may have \
-             gone unjudged.\n",
+             {} failed signature call(s), {} disabled signature(s), {} event(s) some signature \
+             could not judge.\n",
             o.lost,
             o.undecodable,
             o.failed_calls,
-            o.disabled.len()
+            o.disabled.len(),
+            o.unjudged
         );
     }
     findings_by_step(&mut md, report.findings);
