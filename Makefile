@@ -8,7 +8,7 @@ BPF_LINKER_VERSION := 0.13.0
 # The older kernel the end-to-end tests also run on (Debian 12's stock 6.1; see test-kernels).
 GUEST_KERNEL ?= 6.1.0-57-amd64
 
-.PHONY: all toolchain build extra-signatures python-signatures js-signatures run test unit e2e test-kernels bench lint fmt clean fuzz
+.PHONY: all toolchain build extra-signatures python-signatures js-signatures sarif-schema run test unit e2e test-kernels bench lint fmt clean fuzz
 
 all: build
 
@@ -67,14 +67,22 @@ test: build lint unit e2e test-kernels
 unit:
 	$(CARGO) test --release --locked --workspace --exclude vigil-ebpf --lib --bins
 
+# The published SARIF 2.1.0 schema the tests validate Vigil's SARIF against (from the npm
+# registry, digest-checked; see the script).
+SARIF_SCHEMA := target/sarif/sarif-schema-2.1.0.json
+sarif-schema:
+	@./scripts/sarif-schema.sh $(SARIF_SCHEMA)
+
 # End-to-end: real eBPF programs in this kernel, real attacks against loopback listeners.
-e2e: extra-signatures
+# Then the GitHub Action (action.yml) under a simulated runner, with the vigil just built.
+e2e: extra-signatures sarif-schema
 	$(CARGO) test --release --locked -p vigil --test e2e
+	node --test action/test/*.test.js
 
 # Kernel matrix: the same end-to-end test binary, run as root inside Debian 12's 6.1 kernel
 # under qemu (software emulation), with this machine's / as the guest's read-only root.
 # Kernel, modules and initramfs are cached in target/kernels/. Fails if the guest cannot boot.
-test-kernels: build extra-signatures
+test-kernels: build extra-signatures sarif-schema
 	@./tests/kernels/run.sh $(GUEST_KERNEL)
 
 # --- bench -----------------------------------------------------------------------------------

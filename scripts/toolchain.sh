@@ -35,6 +35,9 @@ fi
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 command -v gcc >/dev/null || missing+=(gcc)
+# The GitHub Action's tests (node --test) and the SARIF schema's download (npm).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi

@@ -98,6 +98,7 @@ fn context(event: &Event) -> ProcessReport {
         exe: "/usr/bin/make".into(),
         argv: vec!["make".into(), "-j2".into()],
         ancestry: Vec::new(),
+        step: None,
     }
 }
 

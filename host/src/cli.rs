@@ -33,6 +33,16 @@ pub enum Command {
     Events(EventsArgs),
     /// List or inspect signatures.
     Signatures(SignaturesArgs),
+    /// Watch a whole job in the background (the GitHub Action's first step): detaches a daemon
+    /// and returns once its capture is armed, or fails within --ready-timeout-secs.
+    Start(StartArgs),
+    /// Stop the daemon `vigil start` left, write the job's reports, and exit as `vigil run`
+    /// would; exit 87 when the daemon was down (died or killed) unless --allow-degraded.
+    #[command(after_help = exit_status::HELP)]
+    Stop(StopArgs),
+    /// Internal: the daemon `vigil start` detaches.
+    #[command(hide = true)]
+    Daemon(DaemonArgs),
     /// Internal: wait until Vigil has armed capture, then exec the command.
     #[command(hide = true)]
     Hold(HoldArgs),
@@ -198,6 +208,67 @@ pub struct RunArgs {
     pub command: Vec<OsString>,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub signatures: SignatureSource,
+    /// The daemon's directory: pid, log, findings, outcome (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// `vigil stop` exits 86 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Medium)]
+    pub fail_on: Severity,
+    /// Destinations the job may contact: `host`, `*.domain`, an address or a CIDR block
+    /// (repeatable, or comma/newline separated). Others are flagged in the reports; nothing is
+    /// blocked.
+    #[arg(long, value_name = "PATTERN")]
+    pub egress_allow: Vec<String>,
+    /// Watch this process and its descendants [default: the nearest ancestor named
+    /// Runner.Worker, else the parent of `vigil start`].
+    #[arg(long, value_name = "PID")]
+    pub watch_pid: Option<u32>,
+    /// Ring buffer size in KiB (a power of two, at least the page size).
+    #[arg(long, value_name = "KIB", default_value_t = 4096)]
+    pub ring_kib: u32,
+    /// How long to wait for the daemon to load its signatures and arm, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub ready_timeout_secs: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    pub start: StartArgs,
+    /// Write end of the readiness pipe.
+    #[arg(long)]
+    pub ready_fd: i32,
+}
+
+#[derive(Args, Debug)]
+pub struct StopArgs {
+    /// The directory given to `vigil start --state`.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Write the job summary (Markdown) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Write the findings as SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Write the findings as JSON Lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+    /// Print GitHub workflow-command annotations (`::error ...`) on stdout.
+    #[arg(long)]
+    pub annotations: bool,
+    /// Keep status 0 when Vigil was degraded or down (findings still fail).
+    #[arg(long)]
+    pub allow_degraded: bool,
+    /// How long to wait for the daemon to flush and finish, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout_secs: u64,
+}
+
 #[derive(Args, Debug)]
 pub struct RecordArgs {
     /// The record file to write.
@@ -264,7 +335,18 @@ pub struct HoldArgs {
 }
 
 /// Finding severities, ordered.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

@@ -11,8 +11,10 @@ mod btf;
 mod capture;
 mod cli;
 mod compile_cache;
+mod daemon;
 mod decode;
 mod dispatcher;
+mod egress;
 mod event;
 mod event_printer;
 mod exit_status;
@@ -21,10 +23,12 @@ mod plugins;
 mod procfs;
 mod recording;
 mod report;
+mod reports;
 mod run;
 mod run_stats;
 mod sandbox;
 mod signatures;
+mod steps;
 mod tracker;
 mod wit_event;
 
@@ -62,6 +66,9 @@ fn main() {
                 cli::Command::Events(args) => run::events(args),
                 cli::Command::Signatures(args) => signatures::command(args),
                 cli::Command::BenchDispatch(args) => bench::command(args),
+                cli::Command::Start(args) => daemon::start(args),
+                cli::Command::Stop(args) => daemon::stop::stop(args),
+                cli::Command::Daemon(args) => daemon::serve(args),
                 cli::Command::Hold(_) => unreachable!(),
             }
         }
@@ -75,6 +82,8 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // The daemon's stderr is its log file: no colour codes there.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }

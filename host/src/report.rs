@@ -27,7 +27,7 @@ pub struct Finding {
     pub event: Event,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SignatureReport {
     pub id: String,
     pub name: String,
@@ -50,6 +50,9 @@ pub struct ProcessReport {
     pub argv: Vec<String>,
     /// Parent first, then grandparent, ...
     pub ancestry: Vec<AncestorReport>,
+    /// The workflow step whose process tree this process belongs to (see `steps`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<crate::steps::Step>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -82,6 +85,21 @@ impl ProcessReport {
                     argv: a.argv.clone(),
                 })
                 .collect(),
+            step: crate::steps::step_of(tracker, event.pid).map(|s| (*s).clone()),
+        }
+    }
+}
+
+impl SignatureReport {
+    pub fn of(meta: &Metadata) -> Self {
+        SignatureReport {
+            id: meta.id.clone(),
+            name: meta.name.clone(),
+            version: meta.version.clone(),
+            description: meta.description.clone(),
+            severity: meta.severity,
+            mitre: meta.mitre.clone(),
+            tags: meta.tags.clone(),
         }
     }
 }
@@ -91,15 +109,7 @@ impl Finding {
         let time = UNIX_EPOCH + Duration::from_nanos(event.timestamp_ns);
         Finding {
             timestamp: humantime::format_rfc3339_nanos(time).to_string(),
-            signature: SignatureReport {
-                id: meta.id.clone(),
-                name: meta.name.clone(),
-                version: meta.version.clone(),
-                description: meta.description.clone(),
-                severity: meta.severity,
-                mitre: meta.mitre.clone(),
-                tags: meta.tags.clone(),
-            },
+            signature: SignatureReport::of(meta),
             severity: raw.severity.unwrap_or(meta.severity),
             summary: if raw.summary.is_empty() {
                 meta.description.clone()

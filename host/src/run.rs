@@ -26,13 +26,15 @@ use crate::{
     capture::{self, Capture},
     cli::{EventsArgs, RecordArgs, ReplayArgs, RunArgs, SignatureSource, VerdictArgs},
     decode,
-    dispatcher::{Dispatcher, Selection},
+    dispatcher::{Dispatcher, Outcome, Selection},
+    egress::Egress,
     event::Kind,
     event_printer::EventPrinter,
     exit_status,
     procfs::ProcIo,
     recording::{self, Frame},
     report::Reporter,
+    reports::SignatureInfo,
     run_stats::{self, RunStats},
     sandbox::SharedTracker,
     signatures,
@@ -121,7 +123,7 @@ pub fn events(args: EventsArgs) -> i32 {
     })())
 }
 
-fn block_on(fut: impl std::future::Future<Output = Result<i32>>) -> i32 {
+pub fn block_on(fut: impl std::future::Future<Output = Result<i32>>) -> i32 {
     report_error(
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -131,7 +133,7 @@ fn block_on(fut: impl std::future::Future<Output = Result<i32>>) -> i32 {
     )
 }
 
-fn report_error(result: Result<i32>) -> i32 {
+pub fn report_error(result: Result<i32>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -144,16 +146,26 @@ fn report_error(result: Result<i32>) -> i32 {
 /// Counters for the end-of-run status line.
 #[derive(Default)]
 pub struct Stats {
-    records: u64,
-    decode_errors: u64,
+    pub records: u64,
+    pub decode_errors: u64,
 }
 
 /// How the watched command (live or recorded) ended.
 pub struct End {
-    command_status: i32,
-    lost: u64,
+    pub command_status: i32,
+    pub lost: u64,
     /// Replay: /proc questions the recording could not answer as the live run did.
-    replay_mismatches: u64,
+    pub replay_mismatches: u64,
+}
+
+/// What a finished pipeline knows about the run: the signatures' outcome and Vigil's own
+/// counters, before any exit status is chosen.
+pub struct Conclusion {
+    pub outcome: Outcome,
+    pub stats: Stats,
+    pub lost: u64,
+    pub degraded: bool,
+    pub egress: Option<Egress>,
 }
 
 /// Decode → enrich → (record) → dispatch, shared by every command.
@@ -167,10 +179,13 @@ pub struct Pipeline {
     stats: Stats,
     /// `vigil run --stats-json`: where the end-of-run counters go.
     stats_json: Option<PathBuf>,
+    signatures: Vec<SignatureInfo>,
+    /// The daemon: network destinations per workflow step, for the job summary.
+    egress: Option<Egress>,
 }
 
 impl Pipeline {
-    fn start(
+    pub fn start(
         source: &SignatureSource,
         verdict: &VerdictArgs,
         tracker: SharedTracker,
@@ -186,6 +201,7 @@ impl Pipeline {
             tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));
             sigs
         };
+        let signatures = sigs.iter().map(SignatureInfo::of).collect();
         let reporter = Reporter::new(verdict.findings.as_deref())?;
         let (dispatcher, selection) = Dispatcher::start(sigs, reporter)?;
         Ok(Pipeline {
@@ -196,10 +212,21 @@ impl Pipeline {
             printer,
             stats: Stats::default(),
             stats_json: None,
+            signatures,
+            egress: None,
         })
     }
 
-    fn wants(&self, kind: Kind) -> bool {
+    /// Keeps a table of network destinations per workflow step from here on.
+    pub fn track_egress(&mut self, egress: Egress) {
+        self.egress = Some(egress);
+    }
+
+    pub fn signatures(&self) -> &[SignatureInfo] {
+        &self.signatures
+    }
+
+    pub fn wants(&self, kind: Kind) -> bool {
         self.selection.wants(kind)
     }
 
@@ -211,7 +238,7 @@ impl Pipeline {
     }
 
     /// Registers the watched root (live: before it runs).
-    fn add_root(&mut self, pid: u32, ppid: u32, argv: Vec<String>) -> Result<()> {
+    pub fn add_root(&mut self, pid: u32, ppid: u32, argv: Vec<String>) -> Result<()> {
         self.write(&Frame::Root {
             pid,
             ppid,
@@ -248,6 +275,9 @@ impl Pipeline {
             let answers = tracker.io.take_recorded();
             let job = event.and_then(|event| {
                 tracing::trace!(?event, "event");
+                if let Some(egress) = &mut self.egress {
+                    egress.observe(&event, &tracker);
+                }
                 if let Some(out) = &mut self.printer {
                     if let Err(e) = out.print(&event, &tracker) {
                         return Some(Err(e));
@@ -267,23 +297,38 @@ impl Pipeline {
     }
 
     /// Waits for the signatures, prints the status line, and chooses the exit status.
-    fn conclude(mut self, verdict: &VerdictArgs, end: End) -> Result<i32> {
+    fn conclude(self, verdict: &VerdictArgs, end: End) -> Result<i32> {
+        let command_code = end.command_status;
+        let conclusion = self.finish(end)?;
+        Ok(exit_status::choose(&exit_status::Verdict {
+            worst: conclusion
+                .outcome
+                .reporter
+                .findings
+                .iter()
+                .map(|f| f.severity)
+                .max(),
+            fail_on: verdict.fail_on,
+            lost: conclusion.lost,
+            fail_on_loss: verdict.fail_on_loss,
+            degraded: conclusion.degraded,
+            allow_degraded: verdict.allow_degraded,
+            command_code,
+        }))
+    }
+
+    /// Waits for the signatures and prints the status line.
+    pub fn finish(mut self, end: End) -> Result<Conclusion> {
         if let Some(out) = &mut self.printer {
             out.flush()?;
         }
         let outcome = self.dispatcher.finish()?;
-        let reporter = outcome.reporter;
-        let disabled: Vec<String> = outcome
-            .disabled
-            .iter()
-            .map(|(id, why)| format!("{id}: {why}"))
-            .collect();
         let lost = end.lost;
         let degraded = lost > 0
             || self.stats.decode_errors > 0
             || end.replay_mismatches > 0
             || outcome.failed_calls > 0
-            || !disabled.is_empty();
+            || !outcome.disabled.is_empty();
         let state = if degraded { "degraded" } else { "armed" };
         let mismatches = if end.replay_mismatches > 0 {
             format!(", {} unanswered /proc question(s)", end.replay_mismatches)
@@ -294,58 +339,88 @@ impl Pipeline {
             "vigil: status {state}: {} finding(s) ({} suppressed by rate limit), {} event(s), \
              {lost} lost, {} undecodable, {} failed signature call(s), \
              {} disabled signature(s), {} event(s) unjudged{mismatches}",
-            reporter.findings.len(),
+            outcome.reporter.findings.len(),
             outcome.suppressed,
             self.stats.records,
             self.stats.decode_errors,
             outcome.failed_calls,
-            disabled.len(),
+            outcome.disabled.len(),
             outcome.missed_events
         );
-        for d in &disabled {
-            eprintln!("vigil: signature disabled: {d}");
+        for (id, why) in &outcome.disabled {
+            eprintln!("vigil: signature disabled: {id}: {why}");
         }
         if let Some(path) = &self.stats_json {
             run_stats::write(
                 path,
                 &RunStats {
                     state,
-                    findings: reporter.findings.len(),
+                    findings: outcome.reporter.findings.len(),
                     suppressed_findings: outcome.suppressed,
                     events: self.stats.records,
                     lost,
                     undecodable: self.stats.decode_errors,
                     failed_signature_calls: outcome.failed_calls,
-                    disabled_signatures: disabled.len(),
+                    disabled_signatures: outcome.disabled.len(),
                     unjudged_events: outcome.missed_events,
                     command_status: end.command_status,
                     usage: run_stats::own_usage()?,
                 },
             )?;
         }
-
-        let command_code = end.command_status;
-        if reporter
-            .findings
-            .iter()
-            .any(|f| f.severity >= verdict.fail_on)
-        {
-            eprintln!(
-                "vigil: failing: findings at or above {} (command exited {command_code})",
-                verdict.fail_on.as_str()
-            );
-            return Ok(exit_status::FINDING);
-        }
-        if lost > 0 && verdict.fail_on_loss {
-            eprintln!("vigil: failing: {lost} event(s) lost (--fail-on-loss)");
-            return Ok(exit_status::VIGIL_ERROR);
-        }
-        if degraded && !verdict.allow_degraded {
-            eprintln!("vigil: failing: Vigil was degraded (use --allow-degraded to accept)");
-            return Ok(exit_status::VIGIL_ERROR);
-        }
-        Ok(command_code)
+        Ok(Conclusion {
+            outcome,
+            stats: self.stats,
+            lost,
+            degraded,
+            egress: self.egress,
+        })
     }
+}
+
+/// Capture loaded, with its ring buffer registered for polling.
+pub struct Armed {
+    pub capture: Capture,
+    pub ring: AsyncFd<RingBuf<MapData>>,
+}
+
+/// Loads capture with `mask`, a ring buffer of `ring_kib` and `scope`; with the tree scope,
+/// nothing is in scope yet.
+pub fn arm(ring_kib: u32, mask: u64, scope: capture::Scope) -> Result<Armed> {
+    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, scope)?;
+    // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
+    // AsyncFd owns the ring.
+    let ring = unsafe { AsyncFd::register(capture.take_ring()?) }
+        .map_err(|e| e.into_parts().1)
+        .context("polling the ring buffer")?;
+    Ok(Armed { capture, ring })
+}
+
+/// Feeds every record to the pipeline until `until` completes, then drains what is left:
+/// everything that happened before `until` completed is in the ring by then.
+pub async fn follow<T>(
+    ring: &mut AsyncFd<RingBuf<MapData>>,
+    pipeline: &mut Pipeline,
+    until: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::pin!(until);
+    // Most records are committed without waking us (see `commit_flags` in the eBPF
+    // programs): drain on a short timer too.
+    let mut tick = tokio::time::interval(DRAIN_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let out = loop {
+        tokio::select! {
+            guard = ring.readable_mut() => {
+                let mut guard = guard?;
+                drain(guard.get_inner_mut(), pipeline)?;
+                guard.clear_ready();
+            }
+            _ = tick.tick() => drain(ring.get_mut(), pipeline)?,
+            out = &mut until => break out?,
+        }
+    };
+    drain(ring.get_mut(), pipeline)?;
+    Ok(out)
 }
 
 /// Loads capture with `mask`, runs `command` held until armed, and feeds every record in
@@ -357,13 +432,10 @@ async fn live(
     mask: u64,
     scope: capture::Scope,
 ) -> Result<(Pipeline, End)> {
-    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, scope)?;
-    // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
-    // AsyncFd owns the ring.
-    let mut ring = unsafe { AsyncFd::register(capture.take_ring()?) }
-        .map_err(|e| e.into_parts().1)
-        .context("polling the ring buffer")?;
-
+    let Armed {
+        mut capture,
+        mut ring,
+    } = arm(ring_kib, mask, scope)?;
     let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
     let watching = match scope {
         capture::Scope::Tree => format!("pid {pid} and its descendants"),
@@ -376,25 +448,16 @@ async fn live(
 
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
-    // Most records are committed without waking us (see `commit_flags` in the eBPF
-    // programs): drain on a short timer too.
-    let mut tick = tokio::time::interval(DRAIN_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let status: ExitStatus = loop {
-        tokio::select! {
-            guard = ring.readable_mut() => {
-                let mut guard = guard?;
-                drain(guard.get_inner_mut(), &mut pipeline)?;
-                guard.clear_ready();
+    let command_exit = async {
+        loop {
+            tokio::select! {
+                status = child.wait() => break status.context("waiting for the command"),
+                _ = sigint.recv() => forward(pid, libc::SIGINT),
+                _ = sigterm.recv() => forward(pid, libc::SIGTERM),
             }
-            _ = tick.tick() => drain(ring.get_mut(), &mut pipeline)?,
-            status = child.wait() => break status.context("waiting for the command")?,
-            _ = sigint.recv() => forward(pid, libc::SIGINT),
-            _ = sigterm.recv() => forward(pid, libc::SIGTERM),
         }
     };
-    // Everything the tree did before the root exited is already in the ring.
-    drain(ring.get_mut(), &mut pipeline)?;
+    let status: ExitStatus = follow(&mut ring, &mut pipeline, command_exit).await?;
     let lost = capture.lost()?;
     Ok((
         pipeline,

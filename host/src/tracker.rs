@@ -30,6 +30,9 @@ pub struct Process {
     /// Mount namespace, as the kernel last reported it in one of this process's records (a
     /// child starts with its parent's); 0 while unknown.
     pub mnt_ns: u64,
+    /// The workflow step named by this process's last exec that named one, or inherited from
+    /// its parent at fork (see `steps`).
+    pub step: Option<std::sync::Arc<crate::steps::Step>>,
     /// Current directory: from /proc when first seen, then kept by chdir/fchdir.
     cwd: Option<String>,
     fds: HashMap<i32, Fd>,
@@ -187,6 +190,10 @@ impl Tracker {
                 p.argv = pending.argv.clone();
                 p.comm = c_str(&header.comm);
                 p.fds.retain(|_, fd| !fd.cloexec);
+                let env = pending.env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                if let Some(step) = crate::steps::Step::from_env(env) {
+                    p.step = Some(step);
+                }
                 EventData::Exec {
                     filename: pending.filename,
                     argv: pending.argv,
@@ -1052,6 +1059,43 @@ mod tests {
         assert!(matches!(exec.unwrap().data, EventData::Exec { .. }));
         assert_eq!(t.fd_target(PARENT, 3), FdTarget::Unknown);
         assert_eq!(t.process(PARENT).unwrap().argv, ["true"]);
+    }
+
+    #[test]
+    fn steps_follow_the_process_tree() {
+        let mut t = Tracker::new();
+        t.add_root(PARENT, 1, vec![]);
+        let exec = |t: &mut Tracker, pid: u32, env: Vec<(String, String)>| {
+            t.apply(Record::ExecEnv {
+                header: header(pid),
+                env,
+            });
+            t.apply(Record::Exec {
+                header: header(pid),
+                filename: "/bin/sh".into(),
+                argv: vec!["sh".into()],
+                truncated: false,
+                execveat: false,
+            });
+            t.apply(Record::ExecResult {
+                header: header(pid),
+                ret: 0,
+            });
+        };
+        let step = |action: &str| vec![("GITHUB_ACTION".to_string(), action.to_string())];
+        exec(&mut t, PARENT, step("__run_1"));
+        t.apply(Record::Fork {
+            header: header(PARENT),
+            child_tid: CHILD,
+        });
+        // A child that execs with its environment cleared still belongs to its parent's step.
+        exec(&mut t, CHILD, vec![]);
+        let of = |t: &Tracker, pid| crate::steps::step_of(t, pid).map(|s| s.action.clone());
+        assert_eq!(of(&t, CHILD).as_deref(), Some("__run_1"));
+        // One that names another step belongs to that one.
+        exec(&mut t, CHILD, step("__run_2"));
+        assert_eq!(of(&t, CHILD).as_deref(), Some("__run_2"));
+        assert_eq!(of(&t, PARENT).as_deref(), Some("__run_1"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod capture;
 mod capture_kernel;
 mod capture_process;
+mod daemon;
 mod dispatch;
 mod harness;
 mod languages;
