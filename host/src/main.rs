@@ -21,6 +21,7 @@ mod recording;
 mod report;
 mod run;
 mod sandbox;
+mod signature_table;
 mod signatures;
 mod tracker;
 mod wit_event;

@@ -7,7 +7,9 @@
 mod capture;
 mod harness;
 mod languages;
+mod pack_tracee;
 mod plugins;
 mod replay;
 mod sandbox;
 mod seed;
+mod signature_table;
