@@ -149,7 +149,8 @@ fn pack_fileless_execution_from_memfd_and_shm() {
     if !privileged() {
         return;
     }
-    // /dev/shm is often mounted noexec: give this run its own, in a private mount namespace.
+    // /dev/shm is often mounted noexec (or missing, in a minimal guest): give this run its
+    // own, in a private mount namespace.
     let body = r#"
 import shutil
 fd = sc(319, b"vigil-payload", 0)
@@ -169,7 +170,7 @@ res["disk"] = run("/bin/true", "true")
 print(json.dumps(res))
 "#;
     let code = script(body);
-    let cmd = r#"mount -t tmpfs vigil-e2e /dev/shm && exec python3 -c "$0""#;
+    let cmd = r#"mkdir -p /dev/shm && mount -t tmpfs vigil-e2e /dev/shm && exec python3 -c "$0""#;
     let run = vigil_run("pack-fileless", &[], &in_private_mounts(cmd, &[&code]));
     let o = observed(&run);
     assert_eq!(o, serde_json::json!({"memfd": 0, "shm": 0, "disk": 0}));
@@ -273,7 +274,8 @@ fn pack_disk_mount_attempt() {
     let work = scratch("pack-mount-work");
     let body = r#"
 import sys
-libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                       ctypes.c_void_p]
 target = sys.argv[1].encode()
 res = {}
 res["disk"] = libc.mount(b"/dev/vigil-e2e-missing", target, b"ext4", 0, None)

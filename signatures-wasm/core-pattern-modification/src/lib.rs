@@ -20,10 +20,16 @@ impl Rule for CorePatternModification {
             id: "VGL-0011".into(),
             name: "core_pattern modification".into(),
             version: "1.0.0".into(),
-            description: "A process opened /proc/sys/kernel/core_pattern for writing: the kernel runs a |program given there as root.".into(),
+            description: "A process opened /proc/sys/kernel/core_pattern for writing: the \
+                          kernel runs a |program given there as root."
+                .into(),
             severity: Severity::High,
             mitre: vec!["T1611".into()],
-            tags: vec!["privilege-escalation".into(), "container-escape".into(), "tracee:TRC-1011".into()],
+            tags: vec![
+                "privilege-escalation".into(),
+                "container-escape".into(),
+                "tracee:TRC-1011".into(),
+            ],
             events: file_watch::CHANGE_KINDS.to_vec(),
             config_keys: Allowlist::config_keys(),
         }

@@ -35,7 +35,9 @@ impl Rule for RcScriptModification {
             id: "VGL-0015".into(),
             name: "rc script modification".into(),
             version: "1.0.0".into(),
-            description: "A boot-time rc script was changed, or update-rc.d was run, outside of a package manager.".into(),
+            description: "A boot-time rc script was changed, or update-rc.d was run, outside \
+                          of a package manager."
+                .into(),
             severity: Severity::Medium,
             mitre: vec!["T1037.004".into()],
             tags: vec!["persistence".into(), "tracee:TRC-1026".into()],

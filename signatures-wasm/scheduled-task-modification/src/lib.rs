@@ -35,7 +35,9 @@ impl Rule for ScheduledTaskModification {
             id: "VGL-0016".into(),
             name: "Scheduled task modification".into(),
             version: "1.0.0".into(),
-            description: "A cron table or at job was changed, or crontab/at/batch was run, outside of a package manager.".into(),
+            description: "A cron table or at job was changed, or crontab/at/batch was run, \
+                          outside of a package manager."
+                .into(),
             severity: Severity::Medium,
             mitre: vec!["T1053.003".into()],
             tags: vec!["persistence".into(), "tracee:TRC-1027".into()],

@@ -22,10 +22,16 @@ impl Rule for SudoersModification {
             id: "VGL-0009".into(),
             name: "Sudoers modification".into(),
             version: "1.0.0".into(),
-            description: "/etc/sudoers or a file in /etc/sudoers.d was changed, outside of a package manager.".into(),
+            description: "/etc/sudoers or a file in /etc/sudoers.d was changed, outside of a \
+                          package manager."
+                .into(),
             severity: Severity::Medium,
             mitre: vec!["T1548.003".into()],
-            tags: vec!["privilege-escalation".into(), "persistence".into(), "tracee:TRC-1028".into()],
+            tags: vec![
+                "privilege-escalation".into(),
+                "persistence".into(),
+                "tracee:TRC-1028".into(),
+            ],
             events: file_watch::CHANGE_KINDS.to_vec(),
             config_keys: Allowlist::config_keys(),
         }

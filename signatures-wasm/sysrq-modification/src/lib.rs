@@ -19,8 +19,9 @@ impl Rule for SysrqModification {
             id: "VGL-0018".into(),
             name: "sysrq modification".into(),
             version: "1.0.0".into(),
-            description:
-                "A process opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for writing.".into(),
+            description: "A process opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for \
+                          writing."
+                .into(),
             severity: Severity::High,
             mitre: vec!["T1611".into()],
             tags: vec!["impact".into(), "tracee:TRC-1031".into()],
