@@ -502,3 +502,31 @@ print(json.dumps(res))
     assert_eq!(f["evidence"]["pattern"], "mmap writable and executable");
     assert_eq!(f["severity"], "low");
 }
+
+#[test]
+fn pack_allow_processes_setting_silences_a_signature_end_to_end() {
+    if !privileged() {
+        return;
+    }
+    // process_vm_writev into a child, by an interpreter the user declared legitimate.
+    let body = r#"
+payload = ctypes.create_string_buffer(b"INJECTED", 8)
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    os.close(w); os.read(r, 1); os._exit(0)
+iov = (ctypes.c_void_p * 2)(ctypes.addressof(payload), 8)
+res = {"vm_write": sc(311, child, iov, 1, iov, 1, 0)}
+os.write(w, b"x"); os.waitpid(child, 0)
+print(json.dumps(res))
+"#;
+    let code = script(body);
+    let run = vigil_run(
+        "pack-allow",
+        &["--config", "VGL-0004:allow-processes=/**/python3*"],
+        &["python3", "-c", &code],
+    );
+    assert_eq!(observed(&run)["vm_write"], 8);
+    expect(&run, "VGL-0004", 0);
+    assert_eq!(run.code, 0, "{:#?}", run.findings);
+}
