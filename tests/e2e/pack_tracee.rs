@@ -28,9 +28,20 @@ fn observed(run: &Run) -> Value {
     serde_json::from_str(line.unwrap_or_else(|| panic!("no JSON in {:?}", run.stdout))).unwrap()
 }
 
-/// `python3 -c PRELUDE+body ARGS...` under `vigil run`.
+/// Python forking `child`, a copy of itself that waits until `release(child)`: a process of
+/// the attacker's own to read, write and trace. Stands for `{CHILD}` in the scripts below.
+const CHILD: &str = r#"
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    os.close(w); os.read(r, 1); os._exit(0)
+def release(child):
+    os.write(w, b"x"); os.waitpid(child, 0)
+"#;
+
+/// `python3 -c PRELUDE+body ARGS...` under `vigil run`, `{CHILD}` in `body` expanded.
 fn python(name: &str, body: &str, args: &[&str]) -> Run {
-    let code = script(body);
+    let code = script(&body.replace("{CHILD}", CHILD));
     let mut cmd = vec!["python3", "-c", code.as_str()];
     cmd.extend(args);
     vigil_run(name, &[], &cmd)
@@ -60,10 +71,7 @@ fn pack_proc_mem_read_and_write_of_another_process() {
     let body = r#"
 secret = ctypes.create_string_buffer(b"vigil-secret-42", 16)
 addr = ctypes.addressof(secret)
-r, w = os.pipe()
-child = os.fork()
-if child == 0:
-    os.close(w); os.read(r, 1); os._exit(0)
+{CHILD}
 fd = os.open(f"/proc/{child}/mem", os.O_RDONLY)
 stolen = os.pread(fd, 15, addr)
 os.close(fd)
@@ -73,7 +81,7 @@ os.close(fd)
 # Its own memory, by both names: ordinary.
 for path in ("/proc/self/mem", f"/proc/{os.getpid()}/mem"):
     fd = os.open(path, os.O_RDWR); os.pread(fd, 4, addr); os.close(fd)
-os.write(w, b"x"); os.waitpid(child, 0)
+release(child)
 print(json.dumps({"child": child, "stolen": stolen.decode(), "written": written}))
 "#;
     let run = python("pack-proc-mem", body, &[]);
@@ -102,10 +110,7 @@ fn pack_injection_with_process_vm_writev_and_ptrace() {
 secret = ctypes.create_string_buffer(b"vigil-secret-42", 16)
 addr = ctypes.addressof(secret)
 payload = ctypes.create_string_buffer(b"INJECTED", 8)
-r, w = os.pipe()
-child = os.fork()
-if child == 0:
-    os.close(w); os.read(r, 1); os._exit(0)
+{CHILD}
 local = (ctypes.c_void_p * 2)(ctypes.addressof(payload), 8)
 remote = (ctypes.c_void_p * 2)(addr, 8)
 res = {"child": child}
@@ -117,7 +122,7 @@ word = ctypes.c_long()
 res["peek"] = sc(101, 2, child, addr, ctypes.byref(word))
 res["poke"] = sc(101, 5, child, addr, 0x4141414141414141)
 res["detach"] = sc(101, 17, child, 0, 0)
-os.write(w, b"x"); os.waitpid(child, 0)
+release(child)
 # A process that makes itself untraceable.
 t = os.fork()
 if t == 0:
@@ -511,16 +516,13 @@ fn pack_allow_processes_setting_silences_a_signature_end_to_end() {
     // process_vm_writev into a child, by an interpreter the user declared legitimate.
     let body = r#"
 payload = ctypes.create_string_buffer(b"INJECTED", 8)
-r, w = os.pipe()
-child = os.fork()
-if child == 0:
-    os.close(w); os.read(r, 1); os._exit(0)
+{CHILD}
 iov = (ctypes.c_void_p * 2)(ctypes.addressof(payload), 8)
 res = {"vm_write": sc(311, child, iov, 1, iov, 1, 0)}
-os.write(w, b"x"); os.waitpid(child, 0)
+release(child)
 print(json.dumps(res))
 "#;
-    let code = script(body);
+    let code = script(&body.replace("{CHILD}", CHILD));
     let run = vigil_run(
         "pack-allow",
         &["--config", "VGL-0004:allow-processes=/**/python3*"],
