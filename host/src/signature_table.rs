@@ -9,9 +9,13 @@ fn tracee_id(metadata: &Metadata) -> Option<&str> {
     metadata.tags.iter().find_map(|t| t.strip_prefix("tracee:"))
 }
 
-/// A table cell: pipes would end the cell early and newlines the row.
+/// A table cell: pipes would end the cell early, newlines the row, and `<pid>` would be
+/// read as an HTML tag.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
 }
 
 /// A Markdown table of `signatures`, one row each, sorted by id.
@@ -58,7 +62,7 @@ mod tests {
 
     #[test]
     fn rows_are_sorted_with_the_tracee_id_from_tags() {
-        let b = metadata("VGL-0002", "Pipes | escaped", &["tracee:TRC-1024"]);
+        let b = metadata("VGL-0002", "Pipes | and <tags>", &["tracee:TRC-1024"]);
         let a = metadata("VGL-0001", "First", &["injection"]);
         let table = markdown(&[&b, &a]);
         let lines: Vec<&str> = table.lines().collect();
@@ -69,7 +73,7 @@ mod tests {
         );
         assert_eq!(
             lines[3],
-            "| VGL-0002 | Pipes \\| escaped | high | T1055, T1055.009 | TRC-1024 | open, process_vm |"
+            "| VGL-0002 | Pipes \\| and &lt;tags&gt; | high | T1055, T1055.009 | TRC-1024 | open, process_vm |"
         );
     }
 }
