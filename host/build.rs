@@ -11,7 +11,31 @@ use std::{
 use anyhow::{bail, Context, Result};
 
 /// Signature crates embedded as the default set.
-const DEFAULT_SIGNATURES: &[&str] = &["vigil-sig-stdio-over-socket"];
+const DEFAULT_SIGNATURES: &[&str] = &[
+    "vigil-sig-stdio-over-socket",
+    "vigil-sig-proc-mem-read",
+    "vigil-sig-proc-mem-write",
+    "vigil-sig-process-vm-write",
+    "vigil-sig-ptrace-code-injection",
+    "vigil-sig-anti-debugging",
+    "vigil-sig-kernel-module-load",
+    "vigil-sig-fileless-execution",
+    "vigil-sig-ld-preload",
+    "vigil-sig-loader-modification",
+    "vigil-sig-sudoers-modification",
+    "vigil-sig-core-pattern-modification",
+    "vigil-sig-sysrq-modification",
+    "vigil-sig-kcore-read",
+    "vigil-sig-cgroup-release-agent",
+    "vigil-sig-cgroup-notify-on-release",
+    "vigil-sig-aslr-inspection",
+    "vigil-sig-rc-script-modification",
+    "vigil-sig-scheduled-task-modification",
+    "vigil-sig-dynamic-code-loading",
+    "vigil-sig-disk-mount",
+    "vigil-sig-docker-socket-access",
+    "vigil-sig-hidden-executable",
+];
 
 fn main() -> Result<()> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);

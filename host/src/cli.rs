@@ -317,12 +317,22 @@ pub struct SignaturesArgs {
 #[derive(Subcommand, Debug)]
 pub enum SignaturesCommand {
     /// List the signatures that would be loaded.
-    List(SignatureSource),
+    List(ListArgs),
     /// Show a component's metadata, imports, interface version and sha256.
     Inspect {
         /// The `.wasm` component.
         file: PathBuf,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print a Markdown table (id, name, severity, ATT&CK, Tracee id, events) sorted by id:
+    /// the README's signature table, generated from the signatures' own metadata.
+    #[arg(long)]
+    pub markdown: bool,
+    #[command(flatten)]
+    pub source: SignatureSource,
 }
 
 #[derive(Args, Debug)]

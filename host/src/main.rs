@@ -27,6 +27,7 @@ mod reports;
 mod run;
 mod run_stats;
 mod sandbox;
+mod signature_table;
 mod signatures;
 mod steps;
 mod tracker;

@@ -8,9 +8,10 @@ use std::{borrow::Cow, collections::HashMap, path::Path, time::Duration};
 use anyhow::{bail, Context, Result};
 
 use crate::{
-    cli::{SignatureSource, SignaturesArgs, SignaturesCommand},
+    cli::{ListArgs, SignatureSource, SignaturesArgs, SignaturesCommand},
     compile_cache, exit_status, plugins,
-    sandbox::{Compiled, Limits, LoadedSignature, Runtime, Shape, SharedTracker},
+    sandbox::{Compiled, Limits, LoadedSignature, Metadata, Runtime, Shape, SharedTracker},
+    signature_table,
 };
 
 /// (crate name, component bytes) of the embedded default set.
@@ -162,7 +163,7 @@ pub fn load(
 /// `vigil signatures ...`
 pub fn command(args: SignaturesArgs) -> i32 {
     let result = match args.command {
-        SignaturesCommand::List(source) => list(&source),
+        SignaturesCommand::List(args) => list(&args),
         SignaturesCommand::Inspect { file } => inspect(&file),
     };
     match result {
@@ -174,9 +175,15 @@ pub fn command(args: SignaturesArgs) -> i32 {
     }
 }
 
-fn list(source: &SignatureSource) -> Result<()> {
+fn list(args: &ListArgs) -> Result<()> {
+    let source = &args.source;
     let runtime = runtime(source)?;
     let sigs = load(&runtime, source, SharedTracker::default())?;
+    if args.markdown {
+        let metadata: Vec<&Metadata> = sigs.iter().map(|s| &s.metadata).collect();
+        print!("{}", signature_table::markdown(&metadata));
+        return Ok(());
+    }
     println!(
         "{:<12} {:<40} {:<9} {:<12} {:<24} {:<14} SOURCE",
         "ID", "NAME", "SEVERITY", "ATT&CK", "EVENTS", "SHA256"

@@ -184,7 +184,12 @@ impl Tracker {
                 }
                 let live_exe = procfs::exe(&mut self.io, pid);
                 let interpreter = self.interpreter(pid, &pending, live_exe.as_deref());
-                let exe = live_exe.unwrap_or_else(|| pending.filename.clone());
+                // A program that exited before /proc could be asked: what it was exec'd as,
+                // made absolute (`exe` is always an absolute path or empty).
+                let exe = match live_exe {
+                    Some(exe) => exe,
+                    None => self.resolve(pid, None, &pending.filename),
+                };
                 let p = self.processes.get_mut(&pid)?;
                 p.exe = exe;
                 p.argv = pending.argv.clone();
@@ -1187,6 +1192,40 @@ mod tests {
             addr: Vec::new(),
             data: Vec::new(),
         }
+    }
+
+    #[test]
+    fn exe_of_a_program_gone_before_proc_is_its_filename_made_absolute() {
+        use crate::procfs::{ProcAnswer, ProcOp};
+        let mut io = ProcIo::replay();
+        let answer = |op, path: String, data: Option<&str>| ProcAnswer {
+            op,
+            path,
+            data: data.map(|d| d.as_bytes().to_vec()),
+        };
+        io.feed([
+            answer(ProcOp::Read, format!("/proc/{PARENT}/stat"), None),
+            answer(ProcOp::ReadLink, format!("/proc/{PARENT}/exe"), None),
+            answer(
+                ProcOp::ReadLink,
+                format!("/proc/{PARENT}/cwd"),
+                Some("/work"),
+            ),
+        ]);
+        let mut t = Tracker::with_io(io, 0);
+        t.add_root(PARENT, 1, vec!["sh".into()]);
+        t.apply(Record::Exec {
+            header: header(PARENT),
+            filename: "./.tool".into(),
+            argv: vec!["./.tool".into()],
+            truncated: false,
+        });
+        t.apply(Record::ExecResult {
+            header: header(PARENT),
+            ret: 0,
+        })
+        .unwrap();
+        assert_eq!(t.process(PARENT).unwrap().exe, "/work/.tool");
     }
 
     /// Relative paths follow the cwd through chdir and fork, and directory fds through the

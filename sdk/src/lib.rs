@@ -48,12 +48,19 @@ pub type Process<'a> = vigil_event::Process<&'a str>;
 pub type SockAddr<'a> = vigil_event::SockAddr<&'a str>;
 pub type FdTarget<'a> = vigil_event::FdTarget<&'a str>;
 
+pub mod allowlist;
 pub mod fd;
+pub mod file_watch;
 pub mod finding;
 pub mod host;
 pub mod kinds;
 pub mod net;
+pub mod open_flags;
+pub mod package_manager;
 pub mod paths;
+pub mod proc_paths;
+pub mod ptrace;
+pub mod rule;
 pub mod testing;
 
 /// Everything a signature usually needs.

@@ -4,7 +4,7 @@
 /// Whether `path` matches the glob `pattern`: `*` matches within one path component, `**`
 /// across components, `?` one character, `[abc]` and `{a,b}` as usual.
 pub fn glob(pattern: &str, path: &str) -> bool {
-    glob_match::glob_match(pattern, path)
+    fast_glob::glob_match(pattern, path)
 }
 
 /// A comma-separated list of globs, as a setting gives it.
@@ -59,6 +59,11 @@ mod tests {
         assert!(glob(
             "/opt/**/bin/*",
             "/opt/hostedtoolcache/go/1.22/x64/bin/go"
+        ));
+        // `**` then a name whose prefix a directory also matches: glob-match 0.2 missed this.
+        assert!(glob(
+            "/**/libfakeroot*.so*",
+            "/usr/lib/x86_64-linux-gnu/libfakeroot/libfakeroot-sysv.so"
         ));
         let list = GlobList::parse(" /usr/bin/git , /usr/lib/git-core/* ,");
         assert!(list.matches("/usr/lib/git-core/git-remote-https"));

@@ -133,3 +133,50 @@ pub fn ancestor(pid: u32, exe: &str, argv: &[&str]) -> Ancestor {
         argv: argv.iter().map(|a| a.to_string()).collect(),
     }
 }
+
+/// An `openat` of `path` with `flags` by process 100 running `exe`, succeeding (fd 3).
+pub fn open<'a>(exe: &'a str, path: &'a str, flags: u64) -> Event<'a> {
+    event(
+        100,
+        exe,
+        EventData::Open {
+            syscall: "openat",
+            path,
+            flags,
+            mode: 0o644,
+            resolve: None,
+            result: 3,
+        },
+    )
+}
+
+/// A successful `rename` of `from` onto `to` by process 100 running `exe`.
+pub fn rename<'a>(exe: &'a str, from: &'a str, to: &'a str) -> Event<'a> {
+    event(
+        100,
+        exe,
+        EventData::Rename {
+            syscall: "rename",
+            old_path: from,
+            new_path: to,
+            flags: 0,
+            result: 0,
+        },
+    )
+}
+
+/// A successful exec of `filename` (as given, and as the process's exe) by process `pid`,
+/// with no environment of note; set `env` on the result for one.
+pub fn exec(pid: u32, filename: &str) -> Event<'_> {
+    event(
+        pid,
+        filename,
+        EventData::Exec {
+            filename,
+            argv: vec![filename],
+            argv_truncated: false,
+            env: Default::default(),
+            interpreter: None,
+        },
+    )
+}

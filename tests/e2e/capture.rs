@@ -141,6 +141,7 @@ def sc(*args):
 AT_FDCWD = -100
 "#;
 
+/// `body` after a prelude: `sc(nr, *args)` makes a raw syscall and returns `-errno` on failure.
 pub fn script(body: &str) -> String {
     format!("{PRELUDE}\n{body}")
 }

@@ -152,8 +152,15 @@ fn the_kernel_does_not_emit_kinds_nobody_selected() {
     assert_eq!(recorded_opens, 400, "record selects every kind");
     let recorded = status_count(&rec.stderr, "event(s)");
 
-    // The default signatures select dup, connect and exit: no open records at all.
-    let run = vigil_run("filter-run", &[], &["python3", "-c", opens]);
+    // VGL-0001 alone selects dup, connect and exit: no open records at all. (The default
+    // set as a whole selects opens.)
+    let only = fixture_dir("vigil-sig-stdio-over-socket");
+    let only = only.to_str().unwrap();
+    let run = vigil_run(
+        "filter-run",
+        &["--no-default-signatures", "--signatures", only],
+        &["python3", "-c", opens],
+    );
     assert_eq!(run.code, 0);
     let ran = status_count(&run.stderr, "event(s)");
     assert!(

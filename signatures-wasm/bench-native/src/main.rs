@@ -42,5 +42,30 @@ fn main() {
         .nth(1)
         .expect("usage: vigil-bench-native BATCH_FILE");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    signatures!(&bytes, vigil_sig_stdio_over_socket);
+    signatures!(
+        &bytes,
+        vigil_sig_stdio_over_socket,
+        vigil_sig_proc_mem_read,
+        vigil_sig_proc_mem_write,
+        vigil_sig_process_vm_write,
+        vigil_sig_ptrace_code_injection,
+        vigil_sig_anti_debugging,
+        vigil_sig_kernel_module_load,
+        vigil_sig_fileless_execution,
+        vigil_sig_ld_preload,
+        vigil_sig_loader_modification,
+        vigil_sig_sudoers_modification,
+        vigil_sig_core_pattern_modification,
+        vigil_sig_sysrq_modification,
+        vigil_sig_kcore_read,
+        vigil_sig_cgroup_release_agent,
+        vigil_sig_cgroup_notify_on_release,
+        vigil_sig_aslr_inspection,
+        vigil_sig_rc_script_modification,
+        vigil_sig_scheduled_task_modification,
+        vigil_sig_dynamic_code_loading,
+        vigil_sig_disk_mount,
+        vigil_sig_docker_socket_access,
+        vigil_sig_hidden_executable
+    );
 }
