@@ -49,10 +49,12 @@ pub type SockAddr<'a> = vigil_event::SockAddr<&'a str>;
 pub type FdTarget<'a> = vigil_event::FdTarget<&'a str>;
 
 pub mod fd;
+pub mod file_access;
 pub mod finding;
 pub mod host;
 pub mod kinds;
 pub mod paths;
+pub mod test_events;
 pub mod testing;
 
 /// Everything a signature usually needs.
