@@ -11,7 +11,17 @@ use std::{
 use anyhow::{bail, Context, Result};
 
 /// Signature crates embedded as the default set.
-const DEFAULT_SIGNATURES: &[&str] = &["vigil-sig-stdio-over-socket"];
+const DEFAULT_SIGNATURES: &[&str] = &[
+    "vigil-sig-stdio-over-socket",
+    "vigil-sig-foreign-process-read",
+    "vigil-sig-credential-files",
+    "vigil-sig-workflow-tampering",
+    "vigil-sig-dropped-executable",
+    "vigil-sig-token-hunting",
+    "vigil-sig-crypto-mining",
+    "vigil-sig-network-service-shell",
+    "vigil-sig-vigil-tampering",
+];
 
 fn main() -> Result<()> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);

@@ -42,5 +42,16 @@ fn main() {
         .nth(1)
         .expect("usage: vigil-bench-native BATCH_FILE");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    signatures!(&bytes, vigil_sig_stdio_over_socket);
+    signatures!(
+        &bytes,
+        vigil_sig_stdio_over_socket,
+        vigil_sig_foreign_process_read,
+        vigil_sig_credential_files,
+        vigil_sig_workflow_tampering,
+        vigil_sig_dropped_executable,
+        vigil_sig_token_hunting,
+        vigil_sig_crypto_mining,
+        vigil_sig_network_service_shell,
+        vigil_sig_vigil_tampering,
+    );
 }
