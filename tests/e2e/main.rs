@@ -6,7 +6,9 @@
 
 mod capture;
 mod harness;
+mod honest_build;
 mod languages;
+mod pack_ci;
 mod plugins;
 mod replay;
 mod sandbox;

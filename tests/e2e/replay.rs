@@ -152,8 +152,20 @@ fn the_kernel_does_not_emit_kinds_nobody_selected() {
     assert_eq!(recorded_opens, 400, "record selects every kind");
     let recorded = status_count(&rec.stderr, "event(s)");
 
-    // The default signatures select dup, connect and exit: no open records at all.
-    let run = vigil_run("filter-run", &[], &["python3", "-c", opens]);
+    // VGL-0001 alone selects dup, connect and exit: no open records at all. (The default
+    // pack as a whole selects opens; VGL-0001's component, built next to the fixtures, is
+    // loaded by itself.)
+    let only_dup_connect_exit = fixture_dir("vigil-sig-stdio-over-socket");
+    let run = vigil_run(
+        "filter-run",
+        &[
+            "--no-default-signatures",
+            "--signatures",
+            only_dup_connect_exit.to_str().unwrap(),
+        ],
+        &["python3", "-c", opens],
+    );
+    assert!(run.stderr.contains("loaded 1 signature(s): VGL-0001"));
     assert_eq!(run.code, 0);
     let ran = status_count(&run.stderr, "event(s)");
     assert!(
