@@ -78,6 +78,41 @@ fn pack_ci_runner_environment_and_memory_read() {
     assert!(found.iter().all(|f| f["process"]["comm"] == "python3"));
 }
 
+/// The layout on a real runner: the runner starts a shell, which starts `vigil run`, which
+/// starts the step. The runner is above the watched tree, and still named as the target.
+#[test]
+fn pack_ci_runner_above_vigil_is_named() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("pack-ci-runner-above");
+    let runner = dir.join("Runner.Worker");
+    std::fs::copy("/bin/bash", &runner).unwrap();
+    let findings = dir.join("findings.jsonl");
+    let step = r#"import os; open("/proc/" + os.environ["RUNNER_PID"] + "/environ", "rb").read()"#;
+    // `; true`: the shell must fork vigil rather than become it.
+    let script = format!(
+        "RUNNER_PID=$$ {} run --findings {} -- python3 -c '{step}'; true",
+        env!("CARGO_BIN_EXE_vigil"),
+        findings.display()
+    );
+    let out = Command::new(&runner)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    let found: Vec<Value> = std::fs::read_to_string(&findings)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let found = by_signature(&found, "VGL-0050");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "critical");
+    assert_eq!(found[0]["evidence"]["target_comm"], "Runner.Worker");
+    assert_eq!(found[0]["evidence"]["read"], "environ");
+}
+
 #[test]
 fn pack_ci_own_environment_and_ps_are_quiet() {
     if !privileged() {
