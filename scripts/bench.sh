@@ -50,8 +50,8 @@ cold=$(median_ms "rm -rf '$cache'/*" "$vigil" run --cache-dir "$cache" -- true)
 "$vigil" run --cache-dir "$cache" -- true >/dev/null 2>&1 || true
 warm=$(median_ms : "$vigil" run --cache-dir "$cache" -- true)
 dispatch=$("$vigil" bench-dispatch --cache-dir "$cache" --events "${BENCH_EVENTS:-200000}")
-rate=$(sed -n 's/.*events_per_sec=\([0-9]*\).*/\1/p' <<<"$dispatch")
-per=$(sed -n 's/.*ns_per_event=\([0-9]*\).*/\1/p' <<<"$dispatch")
+rate=$(sed -n '1s/.*events_per_sec=\([0-9]*\).*/\1/p' <<<"$dispatch")
+per=$(sed -n '1s/.*ns_per_event=\([0-9]*\).*/\1/p' <<<"$dispatch")
 
 {
 	echo "| measure | value | target |"

@@ -82,6 +82,14 @@ fn in_domain(name: &str, domain: &str) -> bool {
             .is_some_and(|head| head.ends_with('.'))
 }
 
+/// Whether `haystack` contains the lowercase ASCII `needle`, in any case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn list(value: &str) -> impl Iterator<Item = String> + '_ {
     value
         .split(',')
@@ -98,9 +106,11 @@ impl CryptoMining {
             .find(|d| in_domain(name, d))
     }
 
+    /// Compared without allocating: this runs on every exec.
     fn is_miner(&self, path: &str) -> bool {
-        let name = basename(path).to_ascii_lowercase();
-        MINERS.contains(&name.as_str()) || self.miners.contains(&name)
+        let name = basename(path);
+        MINERS.iter().any(|m| m.eq_ignore_ascii_case(name))
+            || self.miners.iter().any(|m| m.eq_ignore_ascii_case(name))
     }
 }
 
@@ -158,10 +168,7 @@ impl Signature for CryptoMining {
                         .with("exe", event.process.exe)
                         .with("sign", "miner program")];
                 }
-                match argv
-                    .iter()
-                    .find(|a| a.to_ascii_lowercase().contains("stratum+"))
-                {
+                match argv.iter().find(|a| contains_ignore_case(a, "stratum+")) {
                     Some(url) => {
                         vec![
                             Finding::new(format!("{} was given a mining pool URL", event.comm))

@@ -9,12 +9,31 @@
 //! Only successful execs arrive; the pattern in the arguments is the intent, whatever the
 //! search finds.
 
-use vigil_sdk::{paths::GlobList, prelude::*};
+use vigil_sdk::{
+    paths::{basename, GlobList},
+    prelude::*,
+};
 
-/// Search tools (exe globs).
-const SEARCH_TOOLS: &str = "**/grep,**/egrep,**/fgrep,**/zgrep,**/rg,**/ag,**/ack,**/git-grep,\
-     **/strings,**/awk,**/gawk,**/mawk,**/nawk,**/sed,**/perl,**/trufflehog,\
-     **/gitleaks";
+/// Search tools (exe basenames). Matched by name, not glob: this runs on every exec.
+const SEARCH_TOOLS: &[&str] = &[
+    "grep",
+    "egrep",
+    "fgrep",
+    "zgrep",
+    "rg",
+    "ag",
+    "ack",
+    "git-grep",
+    "strings",
+    "awk",
+    "gawk",
+    "mawk",
+    "nawk",
+    "sed",
+    "perl",
+    "trufflehog",
+    "gitleaks",
+];
 
 /// What token patterns contain, literally or as the start of a regex (lowercase).
 const TOKEN_MARKERS: &[&str] = &[
@@ -44,7 +63,6 @@ const ALLOW_EXE: &str = "allow-exe";
 const EXTRA_MARKER: &str = "extra-marker";
 
 pub struct TokenHunting {
-    tools: GlobList,
     /// Scanners allowed to look for tokens (e.g. a secret-scanning step).
     allowed: GlobList,
     markers: Vec<String>,
@@ -53,7 +71,6 @@ pub struct TokenHunting {
 impl Default for TokenHunting {
     fn default() -> Self {
         TokenHunting {
-            tools: GlobList::parse(SEARCH_TOOLS),
             allowed: GlobList::default(),
             markers: TOKEN_MARKERS.iter().map(|m| m.to_string()).collect(),
         }
@@ -112,7 +129,7 @@ impl Signature for TokenHunting {
             return Vec::new();
         };
         let exe = event.process.exe;
-        if !self.tools.matches(exe) || self.allowed.matches(exe) {
+        if !SEARCH_TOOLS.contains(&basename(exe)) || self.allowed.matches(exe) {
             return Vec::new();
         }
         for arg in argv.iter().skip(1) {
