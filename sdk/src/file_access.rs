@@ -1,13 +1,22 @@
 //! What a file event means for detection: whether an open writes, and which process a
 //! `/proc/<pid>/...` path is about.
 
-/// `O_WRONLY | O_RDWR | O_CREAT | O_TRUNC` (the same numbers on every Linux architecture
-/// Vigil runs on).
-const WRITE_FLAGS: u64 = 0o1 | 0o2 | 0o100 | 0o1000;
+// Open flags: the same numbers on every Linux architecture Vigil runs on.
+const O_ACCMODE: u64 = 0o3;
+const O_RDWR: u64 = 0o2;
+const O_CREAT: u64 = 0o100;
+const O_TRUNC: u64 = 0o1000;
+/// The fd only names the file: it can neither read nor write it.
+const O_PATH: u64 = 0o10000000;
 
 /// Whether an open with `flags` may change the file (writes, creates or truncates it).
 pub fn is_write_open(flags: u64) -> bool {
-    flags & WRITE_FLAGS != 0
+    flags & O_PATH == 0 && (flags & O_ACCMODE != 0 || flags & (O_CREAT | O_TRUNC) != 0)
+}
+
+/// Whether an open with `flags` may read the file's contents (`O_RDONLY` or `O_RDWR`).
+pub fn is_read_open(flags: u64) -> bool {
+    flags & O_PATH == 0 && matches!(flags & O_ACCMODE, 0 | O_RDWR)
 }
 
 /// Whose entry a `/proc` path names.
@@ -60,6 +69,9 @@ mod tests {
         assert!(is_write_open(0o2));
         assert!(is_write_open(0o100 | 0o2000000));
         assert!(is_write_open(0o1000));
+        assert!(!is_write_open(O_PATH | 0o1));
+        assert!(is_read_open(0) && is_read_open(O_RDWR));
+        assert!(!is_read_open(0o1) && !is_read_open(O_PATH));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! Failed opens do not fire: credential chains (SDKs, CLIs) probe these paths as a matter of
 //! course, and a file that could not be opened leaked nothing.
 
-use vigil_sdk::{file_access::is_write_open, paths::GlobList, prelude::*};
+use vigil_sdk::{file_access::is_read_open, paths::GlobList, prelude::*};
 
 /// One kind of credential file: where it lives and who may read it.
 struct Credential {
@@ -201,8 +201,9 @@ impl Signature for CredentialFiles {
         else {
             return Vec::new();
         };
-        // Writes are configuration, not theft: `git config` and `docker login` rewrite these.
-        if *result < 0 || is_write_open(*flags) {
+        // Writes are configuration, not theft (`docker login` rewrites these); an O_PATH
+        // open only names the file.
+        if *result < 0 || !is_read_open(*flags) {
             return Vec::new();
         }
         let Some((what, severity)) = self.classify(path, event.process.exe) else {
@@ -296,6 +297,10 @@ mod tests {
             .is_empty());
         assert!(sig
             .feed(&read("/usr/bin/cat", "/w/repo/src/config", 0, 3))
+            .is_empty());
+        // O_PATH: a stat-like look, no content.
+        assert!(sig
+            .feed(&read("/usr/bin/python3", "/root/.npmrc", 0o10000000, 3))
             .is_empty());
     }
 
