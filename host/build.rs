@@ -35,6 +35,14 @@ const DEFAULT_SIGNATURES: &[&str] = &[
     "vigil-sig-disk-mount",
     "vigil-sig-docker-socket-access",
     "vigil-sig-hidden-executable",
+    "vigil-sig-foreign-process-read",
+    "vigil-sig-credential-files",
+    "vigil-sig-workflow-tampering",
+    "vigil-sig-dropped-executable",
+    "vigil-sig-token-hunting",
+    "vigil-sig-crypto-mining",
+    "vigil-sig-network-service-shell",
+    "vigil-sig-vigil-tampering",
 ];
 
 fn main() -> Result<()> {

@@ -19,6 +19,7 @@ mod event;
 mod event_printer;
 mod exit_status;
 mod hold;
+mod host_settings;
 mod plugins;
 mod procfs;
 mod recording;

@@ -196,6 +196,7 @@ impl Pipeline {
             Vec::new()
         } else {
             let runtime = signatures::runtime(source)?;
+            crate::host_settings::set_outputs(verdict.findings.as_deref());
             let sigs = signatures::load(&runtime, source, tracker.clone())?;
             let ids: Vec<&str> = sigs.iter().map(|s| s.metadata.id.as_str()).collect();
             tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));

@@ -306,6 +306,11 @@ impl Runtime {
                 );
             }
         }
+        let declared = sig.metadata.config_keys.iter().map(|k| k.name.as_str());
+        let settings: Vec<(String, String)> = crate::host_settings::for_keys(declared)
+            .into_iter()
+            .chain(settings)
+            .collect();
         store.set_epoch_deadline(sig.deadline_ticks());
         instance
             .configure(&mut store, &settings)

@@ -114,6 +114,34 @@ impl Tracker {
         }
         p.cwd = procfs::cwd(&mut self.io, pid);
         self.processes.insert(pid, p);
+        self.add_ancestors(ppid);
+    }
+
+    /// Registers the processes above the root as they are now (Vigil, the shell that started
+    /// it, the CI runner...), so ancestry answers reach past the watched tree: a signature can
+    /// tell a step reading its runner's memory from one reading a stranger's.
+    fn add_ancestors(&mut self, mut pid: u32) {
+        for _ in 0..MAX_ANCESTRY {
+            if pid == 0 || self.processes.contains_key(&pid) {
+                return;
+            }
+            let Some(info) = procfs::process(&mut self.io, pid) else {
+                return;
+            };
+            let ppid = info.ppid;
+            self.processes.insert(
+                pid,
+                Process {
+                    pid,
+                    ppid,
+                    comm: info.comm,
+                    exe: info.exe,
+                    argv: info.argv,
+                    ..Process::default()
+                },
+            );
+            pid = ppid;
+        }
     }
 
     pub fn process(&self, pid: u32) -> Option<&Process> {
@@ -995,6 +1023,18 @@ mod tests {
     const CHILD: u32 = 0x7fff_0002;
 
     #[test]
+    fn ancestry_reaches_above_the_root() {
+        let mut t = Tracker::new();
+        let me = std::process::id();
+        t.add_root(CHILD, me, vec!["sh".into()]);
+        let ancestry = t.ancestry(CHILD);
+        assert_eq!(ancestry[0].pid, me, "the process that started the root");
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(ancestry[0].exe, exe.display().to_string());
+        assert_eq!(ancestry.last().unwrap().pid, 1, "up to init");
+    }
+
+    #[test]
     fn socket_inherited_across_fork_is_known_at_dup() {
         let mut t = Tracker::new();
         t.add_root(PARENT, 1, vec!["python3".into()]);
@@ -1137,6 +1177,8 @@ mod tests {
         io.feed([
             answer(ProcOp::Read, proc("stat"), None),
             answer(ProcOp::ReadLink, proc("cwd"), Some("/work")),
+            // The root's parent, asked about once (`add_ancestors`).
+            answer(ProcOp::Read, "/proc/1/stat".into(), None),
             // ./build.sh: a script, still there.
             answer(ProcOp::ReadLink, proc("exe"), Some("/usr/bin/dash")),
             answer(
@@ -1219,6 +1261,7 @@ mod tests {
             filename: "./.tool".into(),
             argv: vec!["./.tool".into()],
             truncated: false,
+            execveat: false,
         });
         t.apply(Record::ExecResult {
             header: header(PARENT),
@@ -1246,6 +1289,8 @@ mod tests {
         io.feed([
             answer(format!("/proc/{PARENT}/stat"), None),
             answer(format!("/proc/{PARENT}/cwd"), Some("/work")),
+            // The root's parent, asked about once (`add_ancestors`).
+            answer("/proc/1/stat".into(), None),
         ]);
         let mut t = Tracker::with_io(io, 0);
         t.add_root(PARENT, 1, vec!["sh".into()]);

@@ -50,6 +50,7 @@ pub type FdTarget<'a> = vigil_event::FdTarget<&'a str>;
 
 pub mod allowlist;
 pub mod fd;
+pub mod file_access;
 pub mod file_watch;
 pub mod finding;
 pub mod host;
@@ -61,6 +62,7 @@ pub mod paths;
 pub mod proc_paths;
 pub mod ptrace;
 pub mod rule;
+pub mod test_events;
 pub mod testing;
 
 /// Everything a signature usually needs.

@@ -195,3 +195,15 @@ pub fn by_signature<'a>(findings: &'a [Value], id: &str) -> Vec<&'a Value> {
         .filter(|f| f["signature"]["id"] == id)
         .collect()
 }
+
+/// Whether vigil's "loaded N signature(s): ID, ID..." line lists the default set's VGL-0001
+/// and `id` (the default set grows; the tests only care that both were loaded together).
+pub fn loaded_with_defaults(stderr: &str, id: &str) -> bool {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once(" signature(s): ").map(|(_, ids)| ids))
+        .any(|ids| {
+            let ids: Vec<&str> = ids.split(", ").map(str::trim).collect();
+            ids.contains(&"VGL-0001") && ids.contains(&id)
+        })
+}

@@ -12,14 +12,6 @@ use crate::harness::*;
 /// call are slow (under emulation especially). Measured calls take well under the 50 ms default.
 const DEADLINE_MS: &str = "20000";
 
-/// Whether vigil reported loading signature `id` after the default set (VGL-0001 first).
-fn loaded_next_to_default_set(stderr: &str, id: &str) -> bool {
-    stderr
-        .lines()
-        .find_map(|l| l.split_once(" signature(s): ").map(|(_, ids)| ids))
-        .is_some_and(|ids| ids.starts_with("VGL-0001, ") && ids.split(", ").any(|i| i == id))
-}
-
 /// A directory holding only `file` (e.g. `interpreter-shell.wasm`), one of the signatures
 /// `make extra-signatures` builds into target/signatures-extra, or taken from
 /// `VIGIL_E2E_EXTRA_SIGNATURES` (the kernel-matrix guest, whose workspace is read-only).
@@ -67,7 +59,7 @@ fn python_signature_catches_an_interpreter_spawning_a_shell() {
         "a low finding fails with --fail-on low"
     );
     assert!(
-        loaded_next_to_default_set(&run.stderr, "VGL-0100"),
+        loaded_with_defaults(&run.stderr, "VGL-0100"),
         "the Python signature loads next to the default set"
     );
     assert_eq!(run.findings.len(), 1, "{:#?}", run.findings);
@@ -140,7 +132,7 @@ fn python_signature_ignores_honest_neighbours() {
     );
     assert_eq!(run.code, 5, "no finding: the command's own status");
     assert!(run.findings.is_empty(), "{:#?}", run.findings);
-    assert!(loaded_next_to_default_set(&run.stderr, "VGL-0100"));
+    assert!(loaded_with_defaults(&run.stderr, "VGL-0100"));
     assert!(run.stderr.contains("vigil: status armed"));
     assert!(run.stderr.contains("0 failed signature call(s)"));
 }
@@ -165,7 +157,7 @@ fn javascript_signature_catches_a_shell_connecting_out() {
     listener.transcript();
     assert_eq!(run.code, EXIT_FINDING, "a medium finding fails the build");
     assert!(
-        loaded_next_to_default_set(&run.stderr, "VGL-0101"),
+        loaded_with_defaults(&run.stderr, "VGL-0101"),
         "the JavaScript signature loads next to the default set"
     );
     assert_eq!(run.findings.len(), 1, "{:#?}", run.findings);
@@ -221,6 +213,6 @@ fn javascript_signature_ignores_programs_a_shell_runs() {
     listener.transcript();
     assert_eq!(run.code, 4, "no finding: the command's own status");
     assert!(run.findings.is_empty(), "{:#?}", run.findings);
-    assert!(loaded_next_to_default_set(&run.stderr, "VGL-0101"));
+    assert!(loaded_with_defaults(&run.stderr, "VGL-0101"));
     assert!(run.stderr.contains("0 failed signature call(s)"));
 }

@@ -153,14 +153,19 @@ fn the_kernel_does_not_emit_kinds_nobody_selected() {
     let recorded = status_count(&rec.stderr, "event(s)");
 
     // VGL-0001 alone selects dup, connect and exit: no open records at all. (The default
-    // set as a whole selects opens.)
-    let only = fixture_dir("vigil-sig-stdio-over-socket");
-    let only = only.to_str().unwrap();
+    // pack as a whole selects opens; VGL-0001's component, built next to the fixtures, is
+    // loaded by itself.)
+    let only_dup_connect_exit = fixture_dir("vigil-sig-stdio-over-socket");
     let run = vigil_run(
         "filter-run",
-        &["--no-default-signatures", "--signatures", only],
+        &[
+            "--no-default-signatures",
+            "--signatures",
+            only_dup_connect_exit.to_str().unwrap(),
+        ],
         &["python3", "-c", opens],
     );
+    assert!(run.stderr.contains("loaded 1 signature(s): VGL-0001"));
     assert_eq!(run.code, 0);
     let ran = status_count(&run.stderr, "event(s)");
     assert!(

@@ -66,6 +66,14 @@ fn main() {
         vigil_sig_dynamic_code_loading,
         vigil_sig_disk_mount,
         vigil_sig_docker_socket_access,
-        vigil_sig_hidden_executable
+        vigil_sig_hidden_executable,
+        vigil_sig_foreign_process_read,
+        vigil_sig_credential_files,
+        vigil_sig_workflow_tampering,
+        vigil_sig_dropped_executable,
+        vigil_sig_token_hunting,
+        vigil_sig_crypto_mining,
+        vigil_sig_network_service_shell,
+        vigil_sig_vigil_tampering,
     );
 }
