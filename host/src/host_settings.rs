@@ -1,12 +1,15 @@
 //! Settings the host itself provides: facts about this Vigil process that no event tells a
 //! signature — its pid, the files it writes its findings to — so a signature can notice the
 //! watched job tampering with Vigil. A signature receives one only when it declares the key
-//! (`vigil-pid`, `vigil-outputs`); a user's `--config` for the same key comes after and wins.
+//! (`vigil-pid`, `vigil-exe`, `vigil-outputs`); a user's `--config` for the same key comes after and wins.
 
 use std::{path::Path, sync::OnceLock};
 
 /// Declared by a signature that wants Vigil's process id.
 pub const VIGIL_PID: &str = "vigil-pid";
+/// Declared by a signature that wants Vigil's executable (to tell Vigil's own invocations,
+/// such as `vigil stop`, from the job's).
+pub const VIGIL_EXE: &str = "vigil-exe";
 /// Declared by a signature that wants Vigil's output files (comma-separated absolute paths).
 pub const VIGIL_OUTPUTS: &str = "vigil-outputs";
 
@@ -32,6 +35,9 @@ pub fn for_keys<'a>(declared: impl IntoIterator<Item = &'a str>) -> Vec<(String,
         .into_iter()
         .filter_map(|key| match key {
             VIGIL_PID => Some((key.to_string(), std::process::id().to_string())),
+            VIGIL_EXE => std::env::current_exe()
+                .ok()
+                .map(|exe| (key.to_string(), exe.display().to_string())),
             VIGIL_OUTPUTS => OUTPUTS
                 .get()
                 .filter(|o| !o.is_empty())

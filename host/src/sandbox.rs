@@ -86,6 +86,12 @@ const ALLOWED_IMPORTS: &[&str] = &[
 /// Consecutive failed calls after which a signature is disabled.
 pub const MAX_FAILURES: u32 = 3;
 const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// The least time instantiation, `describe` and `configure` get (see `setup_deadline_ticks`).
+const SETUP_DEADLINE: Duration = Duration::from_secs(2);
+
+fn ticks(deadline: Duration) -> u64 {
+    (deadline.as_millis() as u64).div_ceil(EPOCH_TICK.as_millis() as u64) + 1
+}
 const STDERR_CAPTURE: usize = 4096;
 
 pub struct Limits {
@@ -276,7 +282,7 @@ impl Runtime {
             suppressed: 0,
         };
         let (mut store, instance) = sig.instantiate()?;
-        store.set_epoch_deadline(sig.deadline_ticks());
+        store.set_epoch_deadline(sig.setup_deadline_ticks());
         let meta = instance
             .describe(&mut store)
             .map_err(|e| anyhow!("{origin}: describe() failed: {e:#}"))?;
@@ -311,7 +317,7 @@ impl Runtime {
             .into_iter()
             .chain(settings)
             .collect();
-        store.set_epoch_deadline(sig.deadline_ticks());
+        store.set_epoch_deadline(sig.setup_deadline_ticks());
         instance
             .configure(&mut store, &settings)
             .map_err(|e| anyhow!("{origin}: configure() failed: {e:#}"))?
@@ -618,7 +624,14 @@ pub struct LoadedSignature {
 
 impl LoadedSignature {
     fn deadline_ticks(&self) -> u64 {
-        (self.limits.deadline.as_millis() as u64).div_ceil(EPOCH_TICK.as_millis() as u64) + 1
+        ticks(self.limits.deadline)
+    }
+
+    /// Instantiation, `describe` and `configure` happen once per instance, off the event path,
+    /// and on a loaded machine many signatures start at once: they get at least
+    /// `SETUP_DEADLINE`, so a busy runner does not fail a whole run at load.
+    fn setup_deadline_ticks(&self) -> u64 {
+        ticks(self.limits.deadline.max(SETUP_DEADLINE))
     }
 
     fn instantiate(&self) -> Result<(Store<SignatureState>, Instance)> {
@@ -644,7 +657,7 @@ impl LoadedSignature {
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
-        store.set_epoch_deadline(self.deadline_ticks());
+        store.set_epoch_deadline(self.setup_deadline_ticks());
         let instance = self
             .pre
             .instantiate(&mut store)

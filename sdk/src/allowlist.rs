@@ -9,6 +9,9 @@ pub const ALLOW_PROCESSES: &str = "allow-processes";
 /// Setting: paths (globs) whose use is legitimate.
 pub const ALLOW_PATHS: &str = "allow-paths";
 
+/// git itself (`git` and its helper programs), whose own work in `.git/` is never an attack.
+pub const GIT: &str = "**/git,**/git-core/*";
+
 /// Processes and paths a signature leaves alone.
 #[derive(Clone, Debug, Default)]
 pub struct Allowlist {

@@ -10,13 +10,19 @@
 //! - it lies under a hidden directory inside a world-writable temporary place (`/tmp/.X/s`,
 //!   `/dev/shm/.cache/miner`), where droppers hide.
 //!
+//! Executing a hidden file fires wherever it is. Making one executable fires only inside the
+//! temporary places: elsewhere tools keep hidden executable templates they never run by that
+//! name (pyenv's `~/.pyenv/shims/.pyenv-shim`, rewritten at every `pip install`).
+//!
 //! Only successful calls count: a failed chmod or create leaves nothing behind. One finding per
-//! path. Tune with `allow-paths`.
+//! path. git is allowed by default: `git init` and `git clone` create the sample hooks in
+//! `.git/hooks/` executable, which under `/tmp` is a hidden directory (hooks written by anything
+//! else are VGL-0052's business). Tune with `allow-processes` and `allow-paths`.
 
 use std::collections::HashSet;
 
 use vigil_sdk::{
-    allowlist::Allowlist,
+    allowlist::{Allowlist, GIT},
     open_flags::O_CREAT,
     paths::{basename, is_under},
     prelude::*,
@@ -25,11 +31,19 @@ use vigil_sdk::{
 const TEMP_DIRS: [&str; 4] = ["/tmp", "/var/tmp", "/dev/shm", "/run/shm"];
 const ANY_EXECUTE: u32 = 0o111;
 
-#[derive(Default)]
 pub struct HiddenExecutable {
     allow: Allowlist,
     /// Paths already reported.
     reported: HashSet<String>,
+}
+
+impl Default for HiddenExecutable {
+    fn default() -> Self {
+        HiddenExecutable {
+            allow: Allowlist::new(GIT, ""),
+            reported: HashSet::new(),
+        }
+    }
 }
 
 fn is_hidden_name(name: &str) -> bool {
@@ -79,8 +93,8 @@ impl Signature for HiddenExecutable {
             name: "Hidden executable".into(),
             version: "1.0.0".into(),
             description: "A file with a hidden name (or in a hidden directory under /tmp, \
-                          /var/tmp or /dev/shm) was made executable, created executable or \
-                          executed."
+                          /var/tmp or /dev/shm) was executed, or made or created executable \
+                          in one of those temporary places."
                 .into(),
             severity: Severity::Medium,
             mitre: vec!["T1564.001".into()],
@@ -98,6 +112,7 @@ impl Signature for HiddenExecutable {
         match executable(event) {
             Some((path, how))
                 if is_hidden(path)
+                    && (how == "executed" || TEMP_DIRS.iter().any(|dir| is_under(path, dir)))
                     && !self.allow.allows(event, path)
                     && self.reported.insert(path.to_string()) =>
             {
@@ -148,9 +163,9 @@ mod tests {
     #[test]
     fn hidden_names_and_hidden_temp_dirs_fire_once_per_path() {
         let mut sig = Harness::<HiddenExecutable>::new();
-        let f = sig.feed(&chmod("/home/runner/.backdoor", 0o755));
-        assert_eq!(f[0].evidence("path"), Some("/home/runner/.backdoor"));
-        assert!(sig.feed(&chmod("/home/runner/.backdoor", 0o700)).is_empty());
+        let f = sig.feed(&chmod("/tmp/.backdoor", 0o755));
+        assert_eq!(f[0].evidence("path"), Some("/tmp/.backdoor"));
+        assert!(sig.feed(&chmod("/tmp/.backdoor", 0o700)).is_empty());
         let f = sig.feed(&create("/tmp/.X11-cache/miner", 0o777));
         assert_eq!(f[0].evidence("operation"), Some("created executable"));
         assert_eq!(sig.feed(&chmod("/dev/shm/.a/b/c", 0o100)).len(), 1);
@@ -168,17 +183,41 @@ mod tests {
         ] {
             assert!(sig.feed(&chmod(path, 0o755)).is_empty(), "{path}");
         }
+        // Outside the temporary places, only running a hidden file counts (pyenv's templates).
+        assert!(sig
+            .feed(&chmod("/root/.pyenv/shims/.pyenv-shim", 0o755))
+            .is_empty());
         // Not executable.
         assert!(sig.feed(&chmod("/home/runner/.netrc", 0o600)).is_empty());
         assert!(sig
             .feed(&create("/home/runner/.bash_history", 0o644))
             .is_empty());
         let mut tuned =
-            Harness::<HiddenExecutable>::with_settings(&[("allow-paths", "/home/*/.local-hook")])
+            Harness::<HiddenExecutable>::with_settings(&[("allow-paths", "/tmp/.local-hook")])
                 .unwrap();
-        assert!(tuned
-            .feed(&chmod("/home/runner/.local-hook", 0o755))
-            .is_empty());
+        assert!(tuned.feed(&chmod("/tmp/.local-hook", 0o755)).is_empty());
+    }
+
+    #[test]
+    fn git_creating_its_sample_hooks_is_quiet_and_others_are_not() {
+        let hook = |exe: &'static str| {
+            event(
+                7,
+                exe,
+                EventData::Open {
+                    syscall: "openat",
+                    path: "/tmp/w/repo/.git/hooks/pre-commit.sample",
+                    flags: 0o1101,
+                    mode: 0o755,
+                    resolve: None,
+                    result: 3,
+                },
+            )
+        };
+        let mut sig = Harness::<HiddenExecutable>::new();
+        assert!(sig.feed(&hook("/usr/local/bin/git")).is_empty());
+        assert!(sig.feed(&hook("/usr/lib/git-core/git")).is_empty());
+        assert_eq!(sig.feed(&hook("/usr/bin/python3")).len(), 1);
     }
 
     #[test]

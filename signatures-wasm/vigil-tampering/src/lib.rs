@@ -18,6 +18,7 @@ use vigil_sdk::{
 
 const VIGIL_PID: &str = "vigil-pid";
 const VIGIL_OUTPUTS: &str = "vigil-outputs";
+const VIGIL_EXE: &str = "vigil-exe";
 const PROTECT_PATH: &str = "protect-path";
 /// bpf(2) command numbers (uapi/linux/bpf.h).
 const BPF_PROG_LOAD: u32 = 5;
@@ -27,6 +28,9 @@ const EXISTENCE_PROBE: i32 = 0;
 #[derive(Default)]
 pub struct VigilTampering {
     vigil_pid: Option<u32>,
+    /// Vigil's own executable: its invocations (`vigil stop` ending the daemon) are Vigil's
+    /// own work, not tampering.
+    vigil_exe: Option<String>,
     /// Vigil's outputs and any paths the user protects.
     protected: GlobList,
 }
@@ -73,6 +77,10 @@ impl Signature for VigilTampering {
                     description: "Vigil's process id (provided by the host).".into(),
                 },
                 ConfigKey {
+                    name: VIGIL_EXE.into(),
+                    description: "Vigil's executable (provided by the host).".into(),
+                },
+                ConfigKey {
                     name: VIGIL_OUTPUTS.into(),
                     description: "Comma-separated paths of Vigil's outputs (provided by the \
                                   host)."
@@ -99,6 +107,7 @@ impl Signature for VigilTampering {
                             .map_err(|_| format!("{VIGIL_PID}: {value:?} is not a process id"))?,
                     )
                 }
+                VIGIL_EXE => self.vigil_exe = Some(value.trim().to_string()),
                 VIGIL_OUTPUTS | PROTECT_PATH => self.protected.extend(value),
                 _ => return Err(format!("unknown setting {key:?}")),
             }
@@ -107,6 +116,13 @@ impl Signature for VigilTampering {
     }
 
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
+        if self
+            .vigil_exe
+            .as_deref()
+            .is_some_and(|exe| exe == event.process.exe)
+        {
+            return Vec::new();
+        }
         match &event.data {
             EventData::Kill {
                 target_pid, signal, ..
@@ -297,6 +313,16 @@ mod tests {
         assert!(sig.feed(&kill(500, 9)).is_empty());
         assert!(sig.feed(&open("/proc/500/mem", 0)).is_empty());
         assert!(Harness::<VigilTampering>::with_settings(&[(VIGIL_PID, "x")]).is_err());
+        // `vigil stop` (Vigil's own executable) ending the daemon is not tampering.
+        let mut own = Harness::<VigilTampering>::with_settings(&[
+            (VIGIL_PID, "500"),
+            (VIGIL_EXE, "/usr/local/bin/vigil"),
+        ])
+        .unwrap();
+        let mut stop = kill(500, 15);
+        stop.process.exe = "/usr/local/bin/vigil";
+        assert!(own.feed(&stop).is_empty());
+        assert_eq!(own.feed(&kill(500, 15)).len(), 1);
         let mut sig =
             Harness::<VigilTampering>::with_settings(&[(PROTECT_PATH, "/opt/vigil/**")]).unwrap();
         assert_eq!(sig.feed(&open("/opt/vigil/bin/vigil", 0o1)).len(), 1);

@@ -8,14 +8,13 @@
 //! Writes are opens for writing, renames, links, truncations and chmods landing on those
 //! paths. Attempts fire even when they fail: an honest build does not try.
 
-use vigil_sdk::{file_access::is_write_open, paths::GlobList, prelude::*};
+use vigil_sdk::{allowlist::GIT, file_access::is_write_open, paths::GlobList, prelude::*};
 
 const PROTECTED: &[(&str, &str)] = &[
     ("**/.github/workflows/**", "workflow"),
     ("**/.github/actions/**", "local action"),
     ("**/.git/hooks/**", "git hook"),
 ];
-const GIT: &str = "**/git,**/git-core/*";
 
 const ALLOW_EXE: &str = "allow-exe";
 const EXTRA_PATH: &str = "extra-path";
