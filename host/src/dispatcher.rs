@@ -30,7 +30,11 @@ pub const MAX_BATCH: usize = 256;
 pub const FLUSH_AFTER: Duration = Duration::from_millis(20);
 /// Batches queued per signature before the collector waits for it (back-pressure that ends
 /// as counted kernel-side losses, never as silent drops here).
-const QUEUE_PER_SIGNATURE: usize = 64;
+const QUEUE_PER_SIGNATURE: usize = 8;
+/// Events waiting for the collector. Bounded like the queues above: when signatures cannot
+/// keep up, the ring reader waits, the kernel's ring fills and what it cannot take is counted
+/// as lost (the run is degraded) — memory stays bounded instead of growing with the backlog.
+const JOB_QUEUE: usize = 4 * MAX_BATCH;
 
 /// One event ready for signatures, with the process it happened in as of that moment.
 pub struct Job {
@@ -178,7 +182,7 @@ pub struct Outcome {
 }
 
 pub struct Dispatcher {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::SyncSender<Job>,
     collector: JoinHandle<Result<()>>,
     workers: Vec<JoinHandle<LoadedSignature>>,
     reporter: Arc<Mutex<ReporterSlot>>,
@@ -221,7 +225,7 @@ impl Dispatcher {
             );
             queues.push(tx);
         }
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(JOB_QUEUE);
         let collector = std::thread::Builder::new()
             .name("vigil-dispatch".into())
             .spawn(move || collect(rx, &queues, encode))

@@ -557,6 +557,13 @@ pub mod batch {
         rest: &'a [u8],
     }
 
+    impl Reader<'_> {
+        /// Bytes not read yet: with the batch's length, where the next event starts.
+        pub fn remaining(&self) -> usize {
+            self.rest.len()
+        }
+    }
+
     impl<'a> Iterator for Reader<'a> {
         type Item = Result<Observed<&'a str>, bincode::error::DecodeError>;
 
