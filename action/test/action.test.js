@@ -6,23 +6,51 @@ const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const http = require("node:http");
-const net = require("node:net");
 const path = require("node:path");
+const { spawn } = require("node:child_process");
+const { EventEmitter } = require("node:events");
 const { test } = require("node:test");
 const { SimulatedRunner, REPO, VIGIL, privileged, sarifErrors } = require("./simulated-runner");
 
 const skip = !privileged() && "needs root (eBPF)";
 
-/** The attacker: a loopback listener that sends `script` to whoever connects and keeps the answer. */
+/** What the attacker process runs: listen on loopback, print the port, send the script to
+ * whoever connects, print what came back (JSON) when the connection closes, and exit. */
+const LISTENER = `
+const net = require("node:net");
+const script = process.argv[1];
+const server = net.createServer((conn) => {
+  let got = "";
+  conn.on("data", (d) => (got += d));
+  conn.on("close", () => { process.stdout.write(JSON.stringify(got) + "\\n"); server.close(); });
+  conn.on("error", () => {});
+  conn.write(script);
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+`;
+
+/** The attacker: a loopback listener that sends `script` to whoever connects and keeps the
+ * answer. It runs in a process of its own, as a real attacker's would: were the simulated
+ * runner itself listening, every step it starts would look like a shell started by a network
+ * service (VGL-0056). Emits "transcript"; `address().port` and `close()` as a net.Server. */
 function attacker(script) {
-  const server = net.createServer((conn) => {
-    let got = "";
-    conn.on("data", (d) => (got += d));
-    conn.on("close", () => server.emit("transcript", got));
-    conn.on("error", () => {});
-    conn.write(script);
+  const child = spawn(process.execPath, ["-e", LISTENER, script], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = new EventEmitter();
+  let out = "";
+  let port = null;
+  server.address = () => ({ port });
+  server.close = () => child.kill();
+  child.on("exit", () => server.emit("transcript", JSON.parse(out.split("\n")[1] || '""')));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (port === null && out.includes("\n")) {
+        port = Number(out.split("\n")[0]);
+        resolve(server);
+      }
+    });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
 function findingsIn(file) {

@@ -9,17 +9,31 @@
 //! day (V8 in every `node`, the JVM in every Gradle or Maven build, PCRE's JIT in `grep -P`),
 //! so on its own it must not fail a build; it is context for other findings. Only successful
 //! calls count (a refused one made nothing executable), and one finding per process: a JIT
-//! does it thousands of times.
+//! does it thousands of times. The common JIT runtimes themselves (node, the JVM, .NET and the
+//! GitHub runner built on it) are allowed by default: from them it says nothing at all; what
+//! remains worth a look is a program that is not a JIT doing it.
 
 use std::collections::HashSet;
 
 use vigil_sdk::{allowlist::Allowlist, prelude::*};
 
-#[derive(Default)]
 pub struct DynamicCodeLoading {
     allow: Allowlist,
     /// Processes already reported (until they exit or exec).
     reported: HashSet<u32>,
+}
+
+/// JIT runtimes, allowed unless the user's settings say otherwise (settings add to these).
+const JIT_RUNTIMES: &str = "**/node,**/nodejs,**/java,**/dotnet,**/Runner.Worker,\
+                            **/Runner.Listener";
+
+impl Default for DynamicCodeLoading {
+    fn default() -> Self {
+        DynamicCodeLoading {
+            allow: Allowlist::new(JIT_RUNTIMES, ""),
+            reported: HashSet::new(),
+        }
+    }
 }
 
 /// What is suspicious about a successful mapping or protection change, if anything: the
@@ -167,6 +181,23 @@ mod tests {
             },
         ));
         assert_eq!(sig.feed(&mprotect(1, true, None)).len(), 1);
+    }
+
+    #[test]
+    fn jit_runtimes_are_allowed_by_default() {
+        let mut sig = Harness::<DynamicCodeLoading>::new();
+        for exe in [
+            "/usr/bin/node",
+            "/opt/java/bin/java",
+            "/home/runner/bin/Runner.Worker",
+        ] {
+            let mut e = mprotect(9, true, None);
+            e.process.exe = exe;
+            assert!(sig.feed(&e).is_empty(), "{exe}");
+        }
+        let mut e = mprotect(9, true, None);
+        e.process.exe = "/usr/bin/python3.11";
+        assert_eq!(sig.feed(&e).len(), 1);
     }
 
     #[test]
