@@ -137,7 +137,16 @@ fn honest_build_raises_no_medium_finding() {
     std::fs::write(work.join("serve.py"), SERVE).unwrap();
     let dir = work.display().to_string();
 
-    let run = vigil_run("honest-build", &[], &["bash", "-c", JOB, "job", &dir]);
+    // The job finds cargo where the one building these tests is (the kernel-matrix guest's
+    // PATH does not have rustup's directory).
+    let cargo_dir = std::path::Path::new(env!("CARGO")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        cargo_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let job = format!("export PATH={path:?}\n{JOB}");
+    let run = vigil_run("honest-build", &[], &["bash", "-c", &job, "job", &dir]);
     let _ = std::fs::remove_dir_all(&work);
 
     for step in [

@@ -307,7 +307,11 @@ print(json.dumps(res))
     );
     let o = observed(&run);
     assert_eq!(o["disk"], -1);
-    assert_eq!(o["disk_errno"], 2, "ENOENT: the device does not exist");
+    // ENOENT (the device does not exist) on recent kernels; 6.1 answers ENODEV first.
+    assert!(
+        o["disk_errno"] == libc::ENOENT || o["disk_errno"] == libc::ENODEV,
+        "{o}"
+    );
     assert_eq!(o["tmpfs"], 0);
     assert_eq!(run.code, EXIT_FINDING);
     let f = expect(&run, "VGL-0023", 1)[0];

@@ -13,11 +13,12 @@ fn trapping_signature_is_contained_and_others_still_catch() {
     let listener = Listener::start("exit\n");
     let port = listener.port.to_string();
     let backdoor = demo("backdoor.py");
-    let run = vigil_run(
-        "trap-attack",
-        &["--signatures", trap],
-        &["python3", &backdoor, "127.0.0.1", &port],
+    // Execs spaced wider than the dispatcher's flush interval: each reaches the trapping
+    // signature in a call of its own, so it fails three times and is disabled.
+    let cmd = format!(
+        "for i in 1 2 3 4; do /bin/true; sleep 0.3; done; exec python3 {backdoor} 127.0.0.1 {port}"
     );
+    let run = vigil_run("trap-attack", &["--signatures", trap], &["sh", "-c", &cmd]);
     listener.transcript();
     assert_eq!(
         run.code, EXIT_FINDING,
