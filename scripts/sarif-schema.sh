@@ -12,6 +12,10 @@ SHA256=2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
 	python3 -m pip install --quiet jsonschema
 fi
+# The kernel-matrix guest runs Debian's own python3 (no pyenv there): it needs jsonschema too.
+if [ -x /usr/bin/python3 ] && ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
+fi
 if [ -f "$OUT" ] && echo "$SHA256  $OUT" | sha256sum --check --status; then
 	exit 0
 fi
