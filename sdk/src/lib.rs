@@ -62,7 +62,6 @@ pub mod paths;
 pub mod proc_paths;
 pub mod ptrace;
 pub mod rule;
-pub mod test_events;
 pub mod testing;
 
 /// Everything a signature usually needs.

@@ -136,16 +136,26 @@ pub fn ancestor(pid: u32, exe: &str, argv: &[&str]) -> Ancestor {
 
 /// An `openat` of `path` with `flags` by process 100 running `exe`, succeeding (fd 3).
 pub fn open<'a>(exe: &'a str, path: &'a str, flags: u64) -> Event<'a> {
+    let mut e = open_as(100, exe, path, flags, 3);
+    if let EventData::Open { mode, .. } = &mut e.event.data {
+        *mode = 0o644;
+    }
+    e
+}
+
+/// An `openat` of `path` with `flags` by `exe` in process `pid`, returning `result` (an fd,
+/// or a negative errno).
+pub fn open_as<'a>(pid: u32, exe: &'a str, path: &'a str, flags: u64, result: i64) -> Event<'a> {
     event(
-        100,
+        pid,
         exe,
         EventData::Open {
             syscall: "openat",
             path,
             flags,
-            mode: 0o644,
+            mode: 0,
             resolve: None,
-            result: 3,
+            result,
         },
     )
 }
@@ -168,12 +178,17 @@ pub fn rename<'a>(exe: &'a str, from: &'a str, to: &'a str) -> Event<'a> {
 /// A successful exec of `filename` (as given, and as the process's exe) by process `pid`,
 /// with no environment of note; set `env` on the result for one.
 pub fn exec(pid: u32, filename: &str) -> Event<'_> {
+    exec_argv(pid, filename, vec![filename])
+}
+
+/// A successful exec of `exe` (also its filename) with `argv`, in process `pid`.
+pub fn exec_argv<'a>(pid: u32, exe: &'a str, argv: Vec<&'a str>) -> Event<'a> {
     event(
         pid,
-        filename,
+        exe,
         EventData::Exec {
-            filename,
-            argv: vec![filename],
+            filename: exe,
+            argv,
             argv_truncated: false,
             env: Default::default(),
             interpreter: None,

@@ -224,11 +224,11 @@ vigil_sdk::export_signature!(CredentialFiles);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::Harness;
 
     fn read(exe: &'static str, path: &'static str, flags: u64, result: i64) -> Event<'static> {
-        test_events::open(7, exe, path, flags, result)
+        testing::open_as(7, exe, path, flags, result)
     }
 
     #[test]

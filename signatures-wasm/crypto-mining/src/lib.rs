@@ -217,11 +217,11 @@ vigil_sdk::export_signature!(CryptoMining);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::{event, Harness};
 
     fn exec(exe: &'static str, argv: Vec<&'static str>) -> Event<'static> {
-        test_events::exec(40, exe, argv)
+        testing::exec_argv(40, exe, argv)
     }
 
     fn dns(name: &'static str) -> Event<'static> {

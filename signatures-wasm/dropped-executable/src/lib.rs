@@ -229,11 +229,11 @@ vigil_sdk::export_signature!(DroppedExecutable);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::{event, Harness};
 
     fn write(exe: &'static str, path: &'static str) -> Event<'static> {
-        test_events::open(20, exe, path, 0o1101, 3)
+        testing::open_as(20, exe, path, 0o1101, 3)
     }
 
     fn exec(exe: &'static str, filename: &'static str) -> Event<'static> {

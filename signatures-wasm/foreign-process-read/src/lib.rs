@@ -165,11 +165,11 @@ vigil_sdk::export_signature!(ForeignProcessRead);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::{ancestor, event, set_ancestry, Harness};
 
     fn open(pid: u32, path: &'static str) -> Event<'static> {
-        test_events::open(pid, "/usr/bin/python3", path, 0, -13)
+        testing::open_as(pid, "/usr/bin/python3", path, 0, -13)
     }
 
     fn with_runner_parent(pid: u32) {
@@ -224,7 +224,7 @@ mod tests {
     fn ps_listing_is_quiet_unless_it_shows_environments() {
         with_runner_parent(48);
         let mut sig = Harness::<ForeignProcessRead>::new();
-        let mut ps = test_events::open(48, "/usr/bin/ps", "/proc/700/environ", 0, 3);
+        let mut ps = testing::open_as(48, "/usr/bin/ps", "/proc/700/environ", 0, 3);
         for argv in [
             vec!["ps", "-ef"],
             vec!["ps", "aux"],

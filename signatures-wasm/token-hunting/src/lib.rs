@@ -153,11 +153,11 @@ vigil_sdk::export_signature!(TokenHunting);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::Harness;
 
     fn exec(exe: &'static str, argv: Vec<&'static str>) -> Event<'static> {
-        test_events::exec(30, exe, argv)
+        testing::exec_argv(30, exe, argv)
     }
 
     #[test]

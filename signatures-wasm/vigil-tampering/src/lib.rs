@@ -217,7 +217,7 @@ vigil_sdk::export_signature!(VigilTampering);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::{event, Harness};
 
     fn watched() -> Harness<VigilTampering> {
@@ -239,7 +239,7 @@ mod tests {
     }
 
     fn open(path: &'static str, flags: u64) -> Event<'static> {
-        test_events::open(9, "/usr/bin/python3", path, flags, 3)
+        testing::open_as(9, "/usr/bin/python3", path, flags, 3)
     }
 
     #[test]

@@ -124,11 +124,11 @@ vigil_sdk::export_signature!(WorkflowTampering);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::test_events;
+    use vigil_sdk::testing;
     use vigil_sdk::testing::{event, Harness};
 
     fn open(exe: &'static str, path: &'static str, flags: u64) -> Event<'static> {
-        test_events::open(9, exe, path, flags, 3)
+        testing::open_as(9, exe, path, flags, 3)
     }
 
     #[test]
