@@ -317,7 +317,9 @@ print(json.dumps(res))
     let f = expect(&run, "VGL-0023", 1)[0];
     assert_eq!(f["evidence"]["source"], "/dev/vigil-e2e-missing");
     assert_eq!(f["evidence"]["target"], work.as_str());
-    assert_eq!(f["evidence"]["result"], "-2");
+    // The finding reports the errno the caller actually got.
+    let errno = o["disk_errno"].as_i64().expect("disk_errno is a number");
+    assert_eq!(f["evidence"]["result"], format!("-{errno}").as_str());
 }
 
 #[test]
