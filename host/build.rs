@@ -1,6 +1,10 @@
 //! Builds what the `vigil` binary embeds: the eBPF object (via aya-build, on the installed
 //! toolchain with `-Z build-std=core`) and the default signature set (wasm32-wasip2
-//! components). The product is then one self-contained binary.
+//! components, and in release builds their native code, so that a first run starts without
+//! compiling them). The product is then one self-contained binary.
+
+#[path = "src/engine_config.rs"]
+mod engine_config;
 
 use std::{
     env,
@@ -115,19 +119,75 @@ fn build_signatures(workspace: &Path, out_dir: &Path) -> Result<()> {
         );
     }
 
-    let mut embedded = String::from("&[\n");
+    let mut components = Vec::new();
     for name in DEFAULT_SIGNATURES {
         let file = format!("{}.wasm", name.replace('-', "_"));
         let built = target_dir.join("wasm32-wasip2/release").join(&file);
         let dst = out_dir.join(&file);
         std::fs::copy(&built, &dst)
             .with_context(|| format!("copying {} to {}", built.display(), dst.display()))?;
+        components.push((*name, dst));
+    }
+    let precompiled = if precompile_wanted() {
+        precompile(&components)?
+    } else {
+        vec![None; components.len()]
+    };
+    let mut embedded = String::from("&[\n");
+    for ((name, wasm), code) in components.iter().zip(&precompiled) {
+        let code = match code {
+            Some(path) => format!(
+                "Some(include_bytes!({:?}).as_slice())",
+                path.display().to_string()
+            ),
+            None => "None".to_string(),
+        };
         embedded.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?}).as_slice()),\n",
-            dst.display().to_string()
+            "    ({name:?}, include_bytes!({:?}).as_slice(), {code}),\n",
+            wasm.display().to_string()
         ));
     }
     embedded.push_str("]\n");
     std::fs::write(out_dir.join("default_signatures.rs"), embedded)?;
     Ok(())
+}
+
+/// Release builds embed native code (compiling 31 components takes seconds of CPU at every
+/// first start otherwise); debug builds skip it to keep the edit-compile loop short.
+/// `VIGIL_PRECOMPILE=0` or `=1` overrides.
+fn precompile_wanted() -> bool {
+    println!("cargo:rerun-if-env-changed=VIGIL_PRECOMPILE");
+    match env::var("VIGIL_PRECOMPILE").as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => env::var("PROFILE").as_deref() == Ok("release"),
+    }
+}
+
+/// Compiles each component with the engine configuration the binary uses, one thread each.
+fn precompile(components: &[(&str, PathBuf)]) -> Result<Vec<Option<PathBuf>>> {
+    let engine = wasmtime::Engine::new(&engine_config::engine_config())?;
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = components
+            .iter()
+            .map(|(name, wasm)| {
+                let engine = &engine;
+                scope.spawn(move || -> Result<Option<PathBuf>> {
+                    let bytes = std::fs::read(wasm)?;
+                    let code = engine
+                        .precompile_component(&bytes)
+                        .map_err(|e| anyhow::anyhow!("precompiling {name}: {e:#}"))?;
+                    let dst = wasm.with_extension("cwasm");
+                    std::fs::write(&dst, code)?;
+                    Ok(Some(dst))
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| {
+                job.join()
+                    .unwrap_or_else(|_| bail!("precompiling thread panicked"))
+            })
+            .collect()
+    })
 }

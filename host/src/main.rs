@@ -15,6 +15,7 @@ mod daemon;
 mod decode;
 mod dispatcher;
 mod egress;
+mod engine_config;
 mod event;
 mod event_printer;
 mod exit_status;

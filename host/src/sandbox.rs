@@ -180,15 +180,7 @@ pub struct Compiled {
 
 impl Runtime {
     pub fn new(cache_dir: Option<&std::path::Path>) -> Result<Self> {
-        let mut config = wasmtime::Config::new();
-        config
-            .wasm_component_model(true)
-            .epoch_interruption(true)
-            .concurrency_support(false)
-            // Findings must explain a failure in one line; guest backtraces do not help there.
-            .wasm_backtrace_max_frames(None)
-            .max_wasm_stack(512 * 1024);
-        let engine = Engine::new(&config)?;
+        let engine = Engine::new(&crate::engine_config::engine_config())?;
         // The epoch clock that enforces per-call deadlines. It holds only a weak handle so it
         // stops with the engine.
         let weak = engine.weak();
@@ -213,13 +205,32 @@ impl Runtime {
     }
 
     /// Compiles (or fetches from the cache) and checks a component; `origin` names it in errors.
+    /// `precompiled` is code `build.rs` compiled from these same bytes for the embedded set; it
+    /// is used when this machine can run it, and the bytes are compiled otherwise.
     /// Safe to call from several threads at once.
-    pub fn compile(&self, origin: &str, bytes: &[u8]) -> Result<Compiled> {
+    pub fn compile(
+        &self,
+        origin: &str,
+        bytes: &[u8],
+        precompiled: Option<&'static [u8]>,
+    ) -> Result<Compiled> {
         let sha256 = sha256_hex(bytes);
-        let component = self
-            .cache
-            .component(&self.engine, &sha256, bytes)
-            .with_context(|| format!("{origin}: not a valid WebAssembly component"))?;
+        // SAFETY: `precompiled` only ever comes from the binary itself (see `signatures`), made
+        // by its own build script with `engine_config`; wasmtime still checks that it matches
+        // this engine and CPU, and refuses it otherwise.
+        let embedded =
+            precompiled.map(|code| unsafe { Component::deserialize(&self.engine, code) });
+        let component = match embedded {
+            Some(Ok(component)) => component,
+            other => {
+                if let Some(Err(e)) = other {
+                    tracing::warn!("{origin}: precompiled code not usable here ({e:#}); compiling");
+                }
+                self.cache
+                    .component(&self.engine, &sha256, bytes)
+                    .with_context(|| format!("{origin}: not a valid WebAssembly component"))?
+            }
+        };
         let shape = check_interface(origin, &self.engine, &component)?;
         Ok(Compiled {
             origin: origin.to_string(),

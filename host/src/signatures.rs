@@ -14,23 +14,30 @@ use crate::{
     signature_table,
 };
 
-/// (crate name, component bytes) of the embedded default set.
-static DEFAULT_SET: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/default_signatures.rs"));
+/// One embedded signature: crate name, component bytes, and the native code `build.rs`
+/// precompiled from them (release builds only).
+type Embedded = (&'static str, &'static [u8], Option<&'static [u8]>);
+
+/// The embedded default set.
+static DEFAULT_SET: &[Embedded] = include!(concat!(env!("OUT_DIR"), "/default_signatures.rs"));
 
 /// Component bytes with where they came from.
 pub struct SignatureFile {
     pub origin: String,
     pub bytes: Cow<'static, [u8]>,
+    /// Native code for `bytes`, only ever for the embedded set.
+    pub precompiled: Option<&'static [u8]>,
 }
 
 /// Gathers the components asked for, without compiling them.
 pub fn collect(source: &SignatureSource) -> Result<Vec<SignatureFile>> {
     let mut files = Vec::new();
     if !source.no_default_signatures {
-        for (name, bytes) in DEFAULT_SET {
+        for (name, bytes, precompiled) in DEFAULT_SET {
             files.push(SignatureFile {
                 origin: format!("builtin:{name}"),
                 bytes: Cow::Borrowed(bytes),
+                precompiled: *precompiled,
             });
         }
     }
@@ -52,6 +59,7 @@ pub fn collect(source: &SignatureSource) -> Result<Vec<SignatureFile>> {
         files.push(SignatureFile {
             origin: plugin.url.clone(),
             bytes: Cow::Owned(plugins::fetch(plugin, &policy)?),
+            precompiled: None,
         });
     }
     if files.is_empty() {
@@ -99,6 +107,7 @@ fn read_file(path: &Path) -> Result<SignatureFile> {
     Ok(SignatureFile {
         origin: path.display().to_string(),
         bytes: Cow::Owned(bytes),
+        precompiled: None,
     })
 }
 
@@ -118,7 +127,7 @@ pub fn load(
     let compiled: Vec<Result<Compiled>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
-            .map(|f| scope.spawn(|| runtime.compile(&f.origin, &f.bytes)))
+            .map(|f| scope.spawn(|| runtime.compile(&f.origin, &f.bytes, f.precompiled)))
             .collect();
         handles
             .into_iter()
@@ -211,7 +220,7 @@ fn inspect(path: &Path) -> Result<()> {
     println!("file:      {}", file.origin);
     println!("size:      {} bytes", file.bytes.len());
     println!("sha256:    {}", compile_cache::sha256_hex(&file.bytes));
-    let compiled = runtime.compile(&file.origin, &file.bytes)?;
+    let compiled = runtime.compile(&file.origin, &file.bytes, file.precompiled)?;
     let (imports, exports) = runtime.interface(&compiled);
     println!("exports:   {}", exports.join(", "));
     println!(
@@ -252,4 +261,34 @@ fn inspect(path: &Path) -> Result<()> {
     }
     println!("about:     {}", m.description);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_code_that_does_not_load_falls_back_to_compiling() {
+        let runtime = Runtime::new(None).unwrap();
+        let (name, bytes, _) = DEFAULT_SET[0];
+        let compiled = runtime
+            .compile(name, bytes, Some(b"not native code".as_slice()))
+            .expect("the component itself still compiles");
+        assert_eq!(compiled.shape, Shape::Batched);
+    }
+
+    #[test]
+    fn release_builds_embed_code_this_machine_runs() {
+        if cfg!(debug_assertions) {
+            // Debug builds skip precompiling unless VIGIL_PRECOMPILE=1 (build.rs).
+            return;
+        }
+        let engine = wasmtime::Engine::new(&crate::engine_config::engine_config()).unwrap();
+        for (name, _, code) in DEFAULT_SET {
+            let code = code.unwrap_or_else(|| panic!("{name}: no precompiled code embedded"));
+            // SAFETY: the code was produced by this crate's build script.
+            unsafe { wasmtime::component::Component::deserialize(&engine, code) }
+                .unwrap_or_else(|e| panic!("{name}: embedded code refused: {e:#}"));
+        }
+    }
 }

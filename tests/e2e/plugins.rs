@@ -265,3 +265,25 @@ fn bad_plugins_are_refused_before_anything_runs() {
         );
     }
 }
+
+#[test]
+fn the_default_set_starts_from_embedded_code() {
+    if !privileged() {
+        return;
+    }
+    // Release builds carry the default set's native code: a first run compiles nothing, so it
+    // writes nothing to an empty compile cache.
+    let cache = scratch("embedded-code-cache");
+    let cache_s = cache.display().to_string();
+    let run = vigil_run("embedded-code", &["--cache-dir", &cache_s], &["true"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("precompiled code not usable"),
+        "{}",
+        run.stderr
+    );
+    let compiled = std::fs::read_dir(cache.join("compiled"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(compiled, 0, "the default set was compiled at run time");
+}
