@@ -137,19 +137,63 @@ impl Capture {
 }
 
 impl Drop for Capture {
-    /// Detaching a tracepoint waits for an RCU grace period (tens of milliseconds); one after
-    /// the other, a hundred attachments would keep Vigil from exiting for seconds. Detach them
-    /// side by side instead.
+    /// Detaching a tracepoint waits for RCU grace periods under a kernel-wide lock: with the
+    /// default set's ~140 attachments that is seconds, one after the other however many
+    /// threads close them. Nobody should wait for that after the verdict, so a detached
+    /// grandchild inherits the links and detaches them by exiting once this process has let go
+    /// of them; this process only drops its references, which is immediate.
     fn drop(&mut self) {
-        let mut links = std::mem::take(&mut self.links);
-        let per_thread = links.len().div_ceil(16).max(1);
-        std::thread::scope(|s| {
-            while !links.is_empty() {
-                let chunk: Vec<TracePointLink> =
-                    links.drain(..per_thread.min(links.len())).collect();
-                s.spawn(move || drop(chunk));
+        if self.links.is_empty() {
+            return;
+        }
+        let release = detach_in_background()
+            .inspect_err(|e| tracing::debug!("detaching in the foreground: {e}"))
+            .ok();
+        // Immediate when the grandchild holds the links; the full wait otherwise.
+        self.links.clear();
+        drop(release);
+    }
+}
+
+/// Forks a grandchild that holds every open file of this process (the links among them) until
+/// the returned pipe end is closed, then exits. Waits only for the intermediate child.
+fn detach_in_background() -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut ends = [0; 2];
+    // SAFETY: `ends` has room for the two descriptors.
+    if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 returned two fresh descriptors, each owned once.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+    // SAFETY: between fork and _exit the children call only async-signal-safe functions
+    // (open, dup2, close, fork, read, _exit), as a multi-threaded parent requires.
+    unsafe {
+        match libc::fork() {
+            -1 => Err(std::io::Error::last_os_error()),
+            0 => {
+                // Whoever reads this process's output must see end-of-file when it exits, not
+                // when the grandchild does.
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if null >= 0 {
+                    for fd in 0..3 {
+                        libc::dup2(null, fd);
+                    }
+                }
+                libc::close(write.as_raw_fd());
+                if libc::fork() == 0 {
+                    // The grandchild: end-of-file once the parent closed its end (or died).
+                    let mut byte = 0u8;
+                    while libc::read(read.as_raw_fd(), (&raw mut byte).cast(), 1) < 0 {}
+                }
+                libc::_exit(0)
             }
-        });
+            child => {
+                let mut status = 0;
+                libc::waitpid(child, &mut status, 0);
+                Ok(write)
+            }
+        }
     }
 }
 
