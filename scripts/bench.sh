@@ -63,7 +63,7 @@ section_startup() {
 	row "\`true\` alone (baseline)" "${bare} ms" ""
 	row "armed (process start → command released), cold compile cache" "${armed_cold} ms" "≤ 2000 ms"
 	row "armed, warm compile cache" "${armed_warm} ms" "≤ 300 ms"
-	row "whole \`vigil run -- true\`, cold (includes detaching the programs)" "${cold} ms" ""
+	row "whole \`vigil run -- true\`, cold" "${cold} ms" ""
 	row "whole \`vigil run -- true\`, warm" "${warm} ms" ""
 }
 

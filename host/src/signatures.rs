@@ -127,7 +127,20 @@ pub fn load(
     let compiled: Vec<Result<Compiled>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
-            .map(|f| scope.spawn(|| runtime.compile(&f.origin, &f.bytes, f.precompiled)))
+            .map(|f| {
+                scope.spawn(|| {
+                    let compiled = runtime.compile(&f.origin, &f.bytes, f.precompiled);
+                    // Compiled (or copied out of the binary): the embedded bytes are not read
+                    // again on this path, so they need not stay resident.
+                    if let Cow::Borrowed(bytes) = f.bytes {
+                        release_pages(bytes);
+                    }
+                    if let Some(code) = f.precompiled {
+                        release_pages(code);
+                    }
+                    compiled
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -167,6 +180,22 @@ pub fn load(
         }
     }
     Ok(loaded)
+}
+
+/// Lets the kernel drop this process's pages of `bytes`, a part of the binary's read-only data,
+/// from its resident set: ~20 MiB for the embedded set, a quarter of Vigil's footprint.
+/// Only whole pages inside `bytes` are touched.
+fn release_pages(bytes: &'static [u8]) {
+    // SAFETY: sysconf has no preconditions.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    let start = (bytes.as_ptr() as usize).next_multiple_of(page);
+    let end = (bytes.as_ptr() as usize + bytes.len()) / page * page;
+    if end > start {
+        // SAFETY: [start, end) lies inside `bytes`, in the executable's private, read-only file
+        // mapping; discarded pages of such a mapping are read back from the file, unchanged, if
+        // they are ever touched again (the kernel refuses writes to a running executable).
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
 }
 
 /// `vigil signatures ...`
