@@ -56,6 +56,15 @@ pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0"];
 const DETECTOR_EXPORT: &str = "vigil:signature/detector";
 const BATCH_DETECTOR_EXPORT: &str = "vigil:signature/batch-detector";
 
+/// Why a guest call gave no findings.
+enum Failure {
+    /// It trapped (not on its deadline): judging fewer events at once may succeed.
+    Trapped,
+    /// Over its deadline, disabled, or could not be instantiated.
+    Other,
+    Disabled,
+}
+
 /// Which handler a component exports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -708,27 +717,34 @@ impl LoadedSignature {
                         }
                         Instance::Batched(_) => unreachable!("shape is typed"),
                     });
-                    out.extend(found.into_iter().map(|(_, f)| (index, f)));
+                    out.extend(
+                        found
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(_, f)| (index, f)),
+                    );
                 }
             }
             Shape::Batched => {
                 if selected.is_empty() {
                     return out;
                 }
-                let bytes = batch.encoded(selected);
-                let found = self.call(selected.len() as u64, |store, instance| match instance {
-                    Instance::Batched(i) => {
-                        store.data_mut().judging = Some((batch.clone(), None));
-                        i.vigil_signature_batch_detector()
-                            .call_on_batch(&mut *store, &bytes)
-                            .map(|f| {
-                                f.into_iter()
-                                    .map(|f| (f.event as usize, f.finding))
-                                    .collect()
-                            })
+                let found = match self.call_batch(batch, selected) {
+                    Ok(found) => found,
+                    Err(Failure::Trapped) if selected.len() > 1 => {
+                        // One event can make a buggy signature trap; that must not blind it to
+                        // the rest of the batch (an attacker's event may be among them). Judge
+                        // them one at a time on a fresh instance, so only what traps is lost.
+                        self.missed_events -= selected.len() as u64;
+                        let mut found = Vec::new();
+                        for (position, &index) in selected.iter().enumerate() {
+                            let one = self.call_batch(batch, &[index]).unwrap_or_default();
+                            found.extend(one.into_iter().map(|(_, f)| (position, f)));
+                        }
+                        found
                     }
-                    Instance::Typed(_) => unreachable!("shape is batched"),
-                });
+                    Err(_) => Vec::new(),
+                };
                 for (position, finding) in found {
                     // A position outside the batch is the signature's error: its finding
                     // cannot be attributed to an event, so it is dropped and said.
@@ -746,6 +762,28 @@ impl LoadedSignature {
         out
     }
 
+    /// One `on-batch` call over the `selected` events of `batch`.
+    fn call_batch(
+        &mut self,
+        batch: &Arc<Batch>,
+        selected: &[usize],
+    ) -> Result<Vec<(usize, RawFinding)>, Failure> {
+        let bytes = batch.encoded(selected);
+        self.call(selected.len() as u64, |store, instance| match instance {
+            Instance::Batched(i) => {
+                store.data_mut().judging = Some((batch.clone(), None));
+                i.vigil_signature_batch_detector()
+                    .call_on_batch(&mut *store, &bytes)
+                    .map(|f| {
+                        f.into_iter()
+                            .map(|f| (f.event as usize, f.finding))
+                            .collect()
+                    })
+            }
+            Instance::Typed(_) => unreachable!("shape is batched"),
+        })
+    }
+
     /// One guest call under the deadline; `events` is how many events it judges.
     fn call(
         &mut self,
@@ -754,17 +792,17 @@ impl LoadedSignature {
             &mut Store<SignatureState>,
             &Instance,
         ) -> wasmtime::Result<Vec<(usize, wit::Finding)>>,
-    ) -> Vec<(usize, RawFinding)> {
+    ) -> Result<Vec<(usize, RawFinding)>, Failure> {
         if self.disabled.is_some() {
             self.missed_events += events;
-            return Vec::new();
+            return Err(Failure::Disabled);
         }
         if self.instance.is_none() {
             match self.instantiate() {
                 Ok(i) => self.instance = Some(i),
                 Err(e) => {
                     self.fail(format!("{e:#}"), events);
-                    return Vec::new();
+                    return Err(Failure::Other);
                 }
             }
         }
@@ -782,7 +820,7 @@ impl LoadedSignature {
                     }
                     out.push((position, RawFinding::bounded(f)));
                 }
-                out
+                Ok(out)
             }
             Err(err) => {
                 let said = panic_message(&String::from_utf8_lossy(&store.data().stderr.contents()));
@@ -793,7 +831,15 @@ impl LoadedSignature {
                     why = format!("{why}; the signature said: {said}");
                 }
                 self.fail(why, events);
-                Vec::new()
+                let overran = matches!(
+                    err.downcast_ref::<wasmtime::Trap>(),
+                    Some(wasmtime::Trap::Interrupt)
+                );
+                Err(if overran || self.disabled.is_some() {
+                    Failure::Other
+                } else {
+                    Failure::Trapped
+                })
             }
         }
     }

@@ -35,6 +35,35 @@ fn trapping_signature_is_contained_and_others_still_catch() {
 }
 
 #[test]
+fn one_poisoned_event_costs_only_itself() {
+    if !privileged() {
+        return;
+    }
+    let poison = fixture_dir("vigil-fixture-poison-signature");
+    let poison = poison.to_str().unwrap();
+    // Both execs land in one batch (the dispatcher flushes 20 ms after a batch's first event).
+    // The signature traps on the first; the second must still be judged and reported.
+    let run = vigil_run(
+        "poison",
+        &["--signatures", poison, "--no-default-signatures"],
+        &[
+            "sh",
+            "-c",
+            "/bin/echo vigil-e2e-poison; /bin/echo vigil-e2e-mark",
+        ],
+    );
+    let marked = by_signature(&run.findings, "TEST-POISON");
+    assert_eq!(marked.len(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("poison fixture: deliberately failing"));
+    assert!(
+        run.stderr.contains(" 1 event(s) unjudged"),
+        "only the poisoned exec is lost: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("signature disabled"), "{}", run.stderr);
+}
+
+#[test]
 fn degraded_run_fails_closed_unless_allowed() {
     if !privileged() {
         return;
