@@ -60,8 +60,9 @@ const BATCH_DETECTOR_EXPORT: &str = "vigil:signature/batch-detector";
 enum Failure {
     /// It trapped (not on its deadline): judging fewer events at once may succeed.
     Trapped,
-    /// Over its deadline, disabled, or could not be instantiated.
+    /// It overran its deadline, could not be instantiated, or this failure disabled it.
     Other,
+    /// Already disabled: not called at all.
     Disabled,
 }
 
