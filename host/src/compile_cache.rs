@@ -59,10 +59,7 @@ impl CompileCache {
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(c) => {
                     // Recently used: pruning goes by modification time.
-                    let _ = std::fs::File::options()
-                        .append(true)
-                        .open(&path)
-                        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                    let _ = set_modified(&path, std::time::SystemTime::now());
                     return Ok(c);
                 }
                 Err(e) => tracing::warn!("discarding cache entry {}: {e:#}", path.display()),
@@ -111,6 +108,13 @@ fn prune(dir: &Path, engine_key: &str, max_bytes: u64) -> Result<()> {
         total -= len;
     }
     Ok(())
+}
+
+fn set_modified(path: &Path, when: std::time::SystemTime) -> std::io::Result<()> {
+    std::fs::File::options()
+        .append(true)
+        .open(path)?
+        .set_modified(when)
 }
 
 fn remove(path: &Path) {
@@ -168,12 +172,7 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, vec![0u8; len]).unwrap();
         let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
-        std::fs::File::options()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(when)
-            .unwrap();
+        set_modified(&path, when).unwrap();
         path
     }
 

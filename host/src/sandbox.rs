@@ -60,10 +60,8 @@ const BATCH_DETECTOR_EXPORT: &str = "vigil:signature/batch-detector";
 enum Failure {
     /// It trapped (not on its deadline): judging fewer events at once may succeed.
     Trapped,
-    /// It overran its deadline, could not be instantiated, or this failure disabled it.
+    /// It overran its deadline, could not be instantiated, or is (or was just) disabled.
     Other,
-    /// Already disabled: not called at all.
-    Disabled,
 }
 
 /// Which handler a component exports.
@@ -796,7 +794,7 @@ impl LoadedSignature {
     ) -> Result<Vec<(usize, RawFinding)>, Failure> {
         if self.disabled.is_some() {
             self.missed_events += events;
-            return Err(Failure::Disabled);
+            return Err(Failure::Other);
         }
         if self.instance.is_none() {
             match self.instantiate() {
