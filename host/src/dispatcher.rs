@@ -338,7 +338,7 @@ fn work(
     for batch in rx {
         selected.clear();
         // A disabled signature still "selects": its events are counted as missed.
-        selected.extend((0..batch.len()).filter(|&i| sig.selects(batch.kind(i))));
+        selected.extend((0..batch.len()).filter(|&i| sig.wants(&batch.jobs[i].event)));
         if selected.is_empty() {
             continue;
         }

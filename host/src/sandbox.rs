@@ -13,7 +13,7 @@ use std::{
 
 use anyhow::{anyhow, bail, Context, Result};
 use wasmtime::{
-    component::{types::ComponentItem, Component, HasSelf, Linker, ResourceTable},
+    component::{self, types::ComponentItem, Component, HasSelf, Linker, ResourceTable},
     Engine, Store, StoreLimits, StoreLimitsBuilder,
 };
 use wasmtime_wasi::{p2::pipe::MemoryOutputPipe, WasiCtx, WasiCtxView, WasiView};
@@ -22,9 +22,10 @@ use crate::{
     cli::{Setting, Severity},
     compile_cache::{sha256_hex, CompileCache},
     dispatcher::Batch,
-    event::Kind,
+    event::{EventData, Kind},
     tracker::Tracker,
 };
+use vigil_event::open_interest::{Matcher, OpenInterest};
 
 mod bindings {
     // The typed world; the batched one shares its types and host imports.
@@ -43,16 +44,29 @@ mod bindings {
             },
         });
     }
+
+    /// For `file-interest` (since 1.1.0), which a component may or may not export.
+    pub mod filtered {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "filtered-batch-signature",
+            with: {
+                "vigil:signature/types": super::vigil::signature::types,
+                "vigil:signature/host": super::vigil::signature::host,
+            },
+        });
+    }
 }
 
 pub use bindings::vigil::signature::types as wit;
 use bindings::{
     batch::{BatchSignature, BatchSignaturePre},
+    filtered::exports::vigil::signature::file_interest,
     Signature as TypedSignature, SignaturePre as TypedSignaturePre,
 };
 
 /// Interface versions this Vigil can load (the `vigil:signature` WIT package version).
-pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0"];
+pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0", "1.1.0"];
 const DETECTOR_EXPORT: &str = "vigil:signature/detector";
 const BATCH_DETECTOR_EXPORT: &str = "vigil:signature/batch-detector";
 
@@ -296,11 +310,12 @@ impl Runtime {
             failed_calls: 0,
             missed_events: 0,
             disabled: None,
+            opens: None,
             settings: Vec::new(),
             budget: FindingBudget::new(),
             suppressed: 0,
         };
-        let (mut store, instance) = sig.instantiate()?;
+        let (mut store, instance, raw) = sig.instantiate()?;
         store.set_epoch_deadline(sig.setup_deadline_ticks());
         let meta = instance
             .describe(&mut store)
@@ -347,6 +362,7 @@ impl Runtime {
                 )
             })?;
         sig.settings = settings;
+        sig.opens = sig.ask_open_interest(&mut store, &raw)?;
         sig.instance = Some((store, instance));
         Ok(sig)
     }
@@ -586,11 +602,28 @@ impl Pre {
         }
     }
 
-    fn instantiate(&self, store: &mut Store<SignatureState>) -> wasmtime::Result<Instance> {
-        Ok(match self {
-            Pre::Typed(p) => Instance::Typed(p.instantiate(store)?),
-            Pre::Batched(p) => Instance::Batched(p.instantiate(store)?),
-        })
+    /// A new instance, as its handler shape and as the component instance itself (for the
+    /// optional exports).
+    fn instantiate(
+        &self,
+        store: &mut Store<SignatureState>,
+    ) -> wasmtime::Result<(Instance, component::Instance)> {
+        let raw = match self {
+            Pre::Typed(p) => p.instance_pre().instantiate(&mut *store)?,
+            Pre::Batched(p) => p.instance_pre().instantiate(&mut *store)?,
+        };
+        let instance = match self {
+            Pre::Typed(_) => Instance::Typed(TypedSignature::new(&mut *store, &raw)?),
+            Pre::Batched(_) => Instance::Batched(BatchSignature::new(&mut *store, &raw)?),
+        };
+        Ok((instance, raw))
+    }
+
+    fn instance_pre(&self) -> &component::InstancePre<SignatureState> {
+        match self {
+            Pre::Typed(p) => p.instance_pre(),
+            Pre::Batched(p) => p.instance_pre(),
+        }
     }
 }
 
@@ -639,6 +672,8 @@ pub struct LoadedSignature {
     pub missed_events: u64,
     /// Why the signature was disabled, once it is.
     pub disabled: Option<String>,
+    /// Which opens it wants (`file-interest`); `None`: every open.
+    opens: Option<Matcher>,
 }
 
 impl LoadedSignature {
@@ -653,7 +688,7 @@ impl LoadedSignature {
         ticks(self.limits.deadline.max(SETUP_DEADLINE))
     }
 
-    fn instantiate(&self) -> Result<(Store<SignatureState>, Instance)> {
+    fn instantiate(&self) -> Result<(Store<SignatureState>, Instance, component::Instance)> {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         // An empty context: no preopens, no env, no args, no sockets.
         let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
@@ -677,7 +712,7 @@ impl LoadedSignature {
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(self.setup_deadline_ticks());
-        let instance = self
+        let (instance, raw) = self
             .pre
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
@@ -688,12 +723,56 @@ impl LoadedSignature {
                 .map_err(|e| anyhow!("{}: configure() failed: {e:#}", self.origin))?
                 .map_err(|msg| anyhow!("{}: refused its settings: {msg}", self.origin))?;
         }
-        Ok((store, instance))
+        Ok((store, instance, raw))
+    }
+
+    /// The opens the signature wants, if it exports `file-interest` (1.1.0); `None`: all.
+    /// Asked once, configured: a later instance is configured the same way.
+    fn ask_open_interest(
+        &self,
+        store: &mut Store<SignatureState>,
+        raw: &component::Instance,
+    ) -> Result<Option<Matcher>> {
+        let origin = &self.origin;
+        let Ok(indices) = file_interest::GuestIndices::new(self.pre.instance_pre()) else {
+            return Ok(None);
+        };
+        let guest = indices
+            .load(&mut *store, raw)
+            .map_err(|e| anyhow!("{origin}: file-interest has the wrong shape: {e:#}"))?;
+        store.set_epoch_deadline(self.setup_deadline_ticks());
+        let wit = guest
+            .call_opens(&mut *store)
+            .map_err(|e| anyhow!("{origin}: file-interest opens() failed: {e:#}"))?;
+        let interest = OpenInterest {
+            reads: wit.reads,
+            writes: wit.writes,
+        };
+        interest
+            .check()
+            .map_err(|e| anyhow!("{origin}: signature {}: {e}", self.metadata.id))?;
+        Ok(Some(interest.matcher()))
     }
 
     /// Whether the signature selected `kind` (disabled or not).
     pub fn selects(&self, kind: Kind) -> bool {
         self.metadata.events.contains(&kind)
+    }
+
+    /// Whether the signature wants this event: its kind is selected and, for an open, its
+    /// `file-interest` (if any) wants the path.
+    pub fn wants(&self, event: &crate::event::Event) -> bool {
+        match (&event.data, &self.opens) {
+            (EventData::Open { path, flags, .. }, Some(opens)) => {
+                self.selects(Kind::Open) && opens.wants(path, *flags)
+            }
+            (data, _) => self.selects(data.kind()),
+        }
+    }
+
+    /// The opens the signature wants, when it said (`None`: every open, if it selects them).
+    pub fn open_interest(&self) -> Option<&Matcher> {
+        self.opens.as_ref()
     }
 
     /// Runs the handler on the events of `batch` at positions `selected` (kinds this signature
@@ -798,7 +877,7 @@ impl LoadedSignature {
         }
         if self.instance.is_none() {
             match self.instantiate() {
-                Ok(i) => self.instance = Some(i),
+                Ok((store, instance, _)) => self.instance = Some((store, instance)),
                 Err(e) => {
                     self.fail(format!("{e:#}"), events);
                     return Err(Failure::Other);

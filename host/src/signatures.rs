@@ -288,6 +288,16 @@ fn inspect(path: &Path) -> Result<()> {
     for k in &m.config_keys {
         println!("setting:   {} — {}", k.name, k.description);
     }
+    if m.events.contains(&crate::event::Kind::Open) {
+        match sig.open_interest().map(|o| o.interest()) {
+            Some(o) => println!(
+                "opens:     reads [{}], writes [{}]",
+                o.reads.join(", "),
+                o.writes.join(", ")
+            ),
+            None => println!("opens:     all (no file-interest export)"),
+        }
+    }
     println!("about:     {}", m.description);
     Ok(())
 }
@@ -295,6 +305,41 @@ fn inspect(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every default signature that selects opens says which it wants: one that did not would
+    /// receive every open of a build, and keep the kernel from filtering them.
+    #[test]
+    fn default_signatures_say_which_opens_they_want() {
+        let runtime = Runtime::new(None).unwrap();
+        let (read, write) = (0, 0o1101);
+        for (name, bytes, code) in DEFAULT_SET {
+            let compiled = runtime.compile(name, bytes, *code).unwrap();
+            let limits = Limits {
+                memory_bytes: 64 << 20,
+                deadline: Duration::from_secs(5),
+            };
+            let sig = runtime
+                .load(compiled, limits, &[], SharedTracker::default())
+                .unwrap();
+            if !sig.selects(crate::event::Kind::Open) {
+                continue;
+            }
+            let opens = sig
+                .open_interest()
+                .unwrap_or_else(|| panic!("{name} selects opens but does not say which"));
+            // Nothing in the default set wants a compiler reading a header.
+            assert!(!opens.wants("/usr/include/stdio.h", read), "{name}");
+            if sig.metadata.id == "VGL-0051" {
+                assert!(opens.wants("/home/runner/.ssh/id_ed25519", read));
+                assert!(opens.wants("/home/runner/work/r/r/.git/config", read));
+                assert!(!opens.wants("/home/runner/work/r/r/src/main.c", read));
+            }
+            if sig.metadata.id == "VGL-0009" {
+                assert!(opens.wants("/etc/sudoers.d/ci", write));
+                assert!(!opens.wants("/etc/sudoers", read));
+            }
+        }
+    }
 
     #[test]
     fn embedded_code_that_does_not_load_falls_back_to_compiling() {

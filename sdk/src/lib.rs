@@ -25,9 +25,9 @@
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "batch-signature",
+        world: "filtered-batch-signature",
         pub_export_macro: true,
-        export_macro_name: "__export_batch_signature_world",
+        export_macro_name: "__export_filtered_batch_signature_world",
         default_bindings_module: "vigil_sdk::bindings",
         additional_derives: [PartialEq],
     });
@@ -36,7 +36,7 @@ pub mod bindings {
 pub use bindings::vigil::signature::types::{
     BatchFinding, ConfigKey, EventKind, Finding, LogLevel, Metadata, Severity,
 };
-pub use vigil_event::{Family, Kind};
+pub use vigil_event::{open_flags, open_interest, open_interest::OpenInterest, Family, Kind};
 
 /// One event and the process it happened in, borrowed from the batch Vigil sent. Derefs to the
 /// event's header and data: `event.pid`, `event.comm`, `event.data`; `event.process` is the
@@ -56,7 +56,6 @@ pub mod finding;
 pub mod host;
 pub mod kinds;
 pub mod net;
-pub mod open_flags;
 pub mod package_manager;
 pub mod paths;
 pub mod proc_paths;
@@ -67,13 +66,13 @@ pub mod testing;
 /// Everything a signature usually needs.
 pub mod prelude {
     pub use crate::{
-        ConfigKey, Event, EventData, EventKind, Family, FdTarget, Finding, Metadata, Severity,
-        Signature, SockAddr,
+        ConfigKey, Event, EventData, EventKind, Family, FdTarget, Finding, Metadata, OpenInterest,
+        Severity, Signature, SockAddr,
     };
 }
 
 /// The interface version this SDK builds components for (the WIT package version).
-pub const INTERFACE_VERSION: &str = "1.0.0";
+pub const INTERFACE_VERSION: &str = "1.1.0";
 
 /// A detection rule. One value lives per loaded component, so `&mut self` may keep state
 /// across events (per-process tables and the like).
@@ -90,8 +89,15 @@ pub trait Signature: Default + 'static {
         }
     }
 
+    /// Which opens to deliver, asked once configured. Most signatures that select `open` care
+    /// about a few paths, or only about writes; saying so spares Vigil (and the build) a call
+    /// for every other open, and lets the kernel skip them. The default is every open.
+    fn open_interest(&self) -> OpenInterest {
+        OpenInterest::everything()
+    }
+
     /// Inspects one event; returns the findings it raises (usually none). Only kinds listed in
-    /// `Metadata::events` arrive here.
+    /// `Metadata::events` arrive here, and only the opens [`Self::open_interest`] wants.
     fn on_event(&mut self, event: &Event) -> Vec<Finding>;
 }
 
@@ -167,7 +173,20 @@ macro_rules! export_signature {
                 }
             }
 
-            $crate::bindings::__export_batch_signature_world!(
+            impl $crate::bindings::exports::vigil::signature::file_interest::Guest
+                for __VigilDetector
+            {
+                fn opens() -> $crate::bindings::exports::vigil::signature::file_interest::OpenInterest {
+                    let interest =
+                        __with_state(|sig| <$ty as $crate::Signature>::open_interest(sig));
+                    $crate::bindings::exports::vigil::signature::file_interest::OpenInterest {
+                        reads: interest.reads,
+                        writes: interest.writes,
+                    }
+                }
+            }
+
+            $crate::bindings::__export_filtered_batch_signature_world!(
                 __VigilDetector with_types_in $crate::bindings
             );
         };

@@ -2,9 +2,10 @@
 //! on a CI runner.
 
 /// Whether `path` matches the glob `pattern`: `*` matches within one path component, `**`
-/// across components, `?` one character, `[abc]` and `{a,b}` as usual.
+/// across components, `?` one character, `[abc]` and `{a,b}` as usual: the matching Vigil
+/// applies to [`crate::OpenInterest`] globs.
 pub fn glob(pattern: &str, path: &str) -> bool {
-    fast_glob::glob_match(pattern, path)
+    vigil_event::open_interest::glob(pattern, path)
 }
 
 /// A comma-separated list of globs, as a setting gives it.
@@ -30,6 +31,11 @@ impl GlobList {
 
     pub fn matches(&self, path: &str) -> bool {
         self.0.iter().any(|p| glob(p, path))
+    }
+
+    /// The globs, as given: for an [`crate::OpenInterest`] that must cover them.
+    pub fn patterns(&self) -> &[String] {
+        &self.0
     }
 
     pub fn is_empty(&self) -> bool {

@@ -14,7 +14,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{allowlist::Allowlist, Event, Finding, Metadata, Signature};
+use crate::{allowlist::Allowlist, Event, Finding, Metadata, OpenInterest, Signature};
 
 /// A stateless rule.
 pub trait Rule: 'static {
@@ -27,6 +27,11 @@ pub trait Rule: 'static {
     }
 
     /// The findings `event` raises, given what the allowlist excuses.
+    /// Which opens the rule wants (see [`Signature::open_interest`]); every open by default.
+    fn open_interest() -> OpenInterest {
+        OpenInterest::everything()
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding>;
 }
 
@@ -53,6 +58,10 @@ impl<R: Rule> Signature for RuleSignature<R> {
 
     fn configure(&mut self, settings: &[(String, String)]) -> Result<(), String> {
         self.allow.configure(settings)
+    }
+
+    fn open_interest(&self) -> OpenInterest {
+        R::open_interest()
     }
 
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {

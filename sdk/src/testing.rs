@@ -11,12 +11,16 @@
 
 use std::{cell::RefCell, collections::HashMap};
 
-use crate::{host::Ancestor, kinds, Event, EventData, Finding, Metadata, Signature};
+use crate::{
+    host::Ancestor, kinds, open_interest::Matcher, Event, EventData, Finding, Metadata, Signature,
+};
 
 /// One signature, driven natively.
 pub struct Harness<S: Signature> {
     signature: S,
     metadata: Metadata,
+    /// The signature's own `open_interest`, asked once configured, as Vigil does.
+    opens: Matcher,
 }
 
 impl<S: Signature> Default for Harness<S> {
@@ -27,8 +31,10 @@ impl<S: Signature> Default for Harness<S> {
 
 impl<S: Signature> Harness<S> {
     pub fn new() -> Self {
+        let signature = S::default();
         Harness {
-            signature: S::default(),
+            opens: interest_of(&signature),
+            signature,
             metadata: S::metadata(),
         }
     }
@@ -47,6 +53,7 @@ impl<S: Signature> Harness<S> {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         h.signature.configure(&owned)?;
+        h.opens = interest_of(&h.signature);
         Ok(h)
     }
 
@@ -54,9 +61,14 @@ impl<S: Signature> Harness<S> {
         &self.metadata
     }
 
-    /// The findings for one event; none when the signature did not select its kind.
+    /// The findings for one event; none when the signature did not select its kind, or the
+    /// event is an open its `open_interest` does not want.
     pub fn feed(&mut self, event: &Event) -> Vec<Finding> {
-        if kinds::selects(&self.metadata, event.data.kind()) {
+        let wanted = match event.data {
+            EventData::Open { path, flags, .. } => self.opens.wants(path, flags),
+            _ => true,
+        };
+        if wanted && kinds::selects(&self.metadata, event.data.kind()) {
             self.signature.on_event(event)
         } else {
             Vec::new()
@@ -81,6 +93,15 @@ impl<S: Signature> Harness<S> {
         }
         out
     }
+}
+
+/// The signature's interest, checked as Vigil checks it: a test fails on one Vigil would refuse.
+fn interest_of<S: Signature>(signature: &S) -> Matcher {
+    let interest = signature.open_interest();
+    if let Err(e) = interest.check() {
+        panic!("{}: {e}", S::metadata().id);
+    }
+    interest.matcher()
 }
 
 /// An event in process `pid` running `exe`, with the other fields zero or empty: enough for

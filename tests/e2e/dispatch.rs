@@ -52,6 +52,41 @@ fn typed_handler_gets_exact_wit_records() {
     assert_eq!(unlink["result"], "0");
 }
 
+/// The default signatures say which opens they want (interface 1.1.0), and Vigil spares them
+/// the rest; a 1.0.0 component cannot say, so it still gets every open, reads included, when
+/// loaded next to them.
+#[test]
+fn a_1_0_component_still_gets_every_open() {
+    if !privileged() {
+        return;
+    }
+    let echo = fixture_dir("vigil-fixture-typed-echo");
+    let dir = scratch("typed-echo-reads");
+    let dir = dir.to_str().unwrap();
+    let script = format!("cd {dir} && echo x > vigil-typed-echo-r && cat vigil-typed-echo-r");
+    let run = vigil_run(
+        "typed-echo-reads",
+        &["--signatures", echo.to_str().unwrap()],
+        &["sh", "-c", &script],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reads: Vec<_> = by_signature(&run.findings, "TEST-TYPED")
+        .into_iter()
+        .filter(|f| f["summary"] == "open")
+        .filter(|f| {
+            let flags: u64 = f["evidence"]["flags"].as_str().unwrap().parse().unwrap();
+            flags & 0o3 == 0
+        })
+        .collect();
+    assert!(
+        reads
+            .iter()
+            .any(|f| f["evidence"]["path"] == format!("{dir}/vigil-typed-echo-r")),
+        "no read open of the marked file reached the 1.0.0 component: {:?}",
+        run.findings
+    );
+}
+
 /// A batch is flushed on a timer, not only when full or at the end: the finding of a short
 /// attack is in the findings file while the command is still running.
 #[test]

@@ -208,7 +208,8 @@ fn components_outside_the_contract_are_refused_at_load() {
         ("vigil-fixture-sockets", "wasi:sockets/tcp@0.2.6, "),
         (
             "vigil-fixture-future-version",
-            "built for interface vigil:signature@9.0.0; this Vigil supports vigil:signature@1.0.0",
+            "built for interface vigil:signature@9.0.0; this Vigil supports \
+             vigil:signature@1.0.0, vigil:signature@1.1.0",
         ),
     ] {
         let d = fixture_dir(fixture).display().to_string();

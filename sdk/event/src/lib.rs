@@ -529,6 +529,9 @@ impl<S> std::ops::Deref for Observed<S> {
 
 /// Batches: the bytes a batched signature receives in one call are the encodings of
 /// [`Observed`] values laid end to end, in event order; a finding names its event by position.
+pub mod open_flags;
+pub mod open_interest;
+
 pub mod batch {
     use super::{Event, Observed, Process};
 

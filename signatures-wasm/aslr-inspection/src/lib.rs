@@ -29,6 +29,10 @@ impl Rule for AslrInspection {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().reading([RANDOMIZE_VA_SPACE])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::reads(event, allow, |p| p == RANDOMIZE_VA_SPACE, "ASLR setting")
     }

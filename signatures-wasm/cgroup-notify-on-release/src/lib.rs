@@ -33,6 +33,10 @@ impl Rule for CgroupNotifyOnRelease {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["**/notify_on_release"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::changes(
             event,

@@ -33,6 +33,10 @@ impl Rule for CgroupReleaseAgent {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["**/release_agent"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::changes(
             event,

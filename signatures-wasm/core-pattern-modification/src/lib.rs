@@ -35,6 +35,10 @@ impl Rule for CorePatternModification {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing([CORE_PATTERN])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::changes(event, allow, |p| p == CORE_PATTERN, "core_pattern")
     }

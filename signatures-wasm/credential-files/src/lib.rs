@@ -191,6 +191,16 @@ impl Signature for CredentialFiles {
         Ok(())
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        let tables = self.table.iter().flat_map(|t| t.paths.patterns());
+        OpenInterest::default().reading(
+            tables
+                .chain(self.extra_paths.patterns())
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         let EventData::Open {
             path,

@@ -51,6 +51,10 @@ impl Rule for DockerSocketAccess {
         Allowlist::new(DOCKER_CLIENTS, "")
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["**/*docker.sock"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         match event.data {
             EventData::Connect {

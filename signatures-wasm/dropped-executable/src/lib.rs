@@ -178,6 +178,11 @@ impl Signature for DroppedExecutable {
         Ok(())
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        // What is written anywhere may be run later.
+        OpenInterest::default().writing(["**"])
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         match &event.data {
             // Failed writes put nothing on disk.

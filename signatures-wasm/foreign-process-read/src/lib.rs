@@ -138,6 +138,13 @@ impl Signature for ForeignProcessRead {
         Ok(())
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        // /proc/<pid>/mem and environ, opened any way.
+        OpenInterest::default()
+            .reading(["/proc/**"])
+            .writing(["/proc/**"])
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         match &event.data {
             EventData::Open { path, .. } => match proc_file(path) {

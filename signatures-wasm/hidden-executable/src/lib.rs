@@ -108,6 +108,11 @@ impl Signature for HiddenExecutable {
         self.allow.configure(settings)
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        // Creating a file with an execute bit, anywhere.
+        OpenInterest::default().writing(["**"])
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         match executable(event) {
             Some((path, how))

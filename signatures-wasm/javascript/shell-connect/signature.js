@@ -7,7 +7,7 @@
 // Built with jco componentize (componentize-js) against wit/signature.wit:
 // `make js-signatures`.
 
-import { log } from "vigil:signature/host@1.0.0";
+import { log } from "vigil:signature/host@1.1.0";
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"]);
 const EINPROGRESS = 115n;

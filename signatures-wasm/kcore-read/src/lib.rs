@@ -26,6 +26,10 @@ impl Rule for KcoreRead {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().reading(["**/proc/kcore"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::reads(
             event,

@@ -56,6 +56,10 @@ impl Signature for LdPreload {
         self.allow.configure(settings)
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        OpenInterest::default().writing([PRELOAD_FILE])
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         let EventData::Exec { filename, env, .. } = &event.data else {
             return file_watch::changes(event, &self.allow, |p| p == PRELOAD_FILE, PRELOAD_FILE);

@@ -37,6 +37,10 @@ impl Rule for LoaderModification {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["/lib*/**/ld*.so*", "/usr/lib*/**/ld*.so*"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         package_manager::unless_installing(
             event,

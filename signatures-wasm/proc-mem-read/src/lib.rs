@@ -33,6 +33,10 @@ impl Rule for ProcMemRead {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().reading(["/proc/**"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         let EventData::Open { path, .. } = event.data else {
             return Vec::new();

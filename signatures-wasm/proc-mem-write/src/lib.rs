@@ -31,6 +31,10 @@ impl Rule for ProcMemWrite {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["/proc/**"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         let EventData::Open { path, .. } = event.data else {
             return Vec::new();

@@ -13,19 +13,20 @@ use vigil_sdk::{
 
 pub struct RcScriptModification;
 
+const RC_DIRS: &[&str] = &[
+    "/etc/rc.d",
+    "/etc/init.d",
+    "/etc/rc0.d",
+    "/etc/rc1.d",
+    "/etc/rc2.d",
+    "/etc/rc3.d",
+    "/etc/rc4.d",
+    "/etc/rc5.d",
+    "/etc/rc6.d",
+    "/etc/rcS.d",
+];
+
 fn is_rc_script(path: &str) -> bool {
-    const RC_DIRS: &[&str] = &[
-        "/etc/rc.d",
-        "/etc/init.d",
-        "/etc/rc0.d",
-        "/etc/rc1.d",
-        "/etc/rc2.d",
-        "/etc/rc3.d",
-        "/etc/rc4.d",
-        "/etc/rc5.d",
-        "/etc/rc6.d",
-        "/etc/rcS.d",
-    ];
     path == "/etc/rc.local" || RC_DIRS.iter().any(|d| vigil_sdk::paths::is_under(path, d))
 }
 
@@ -44,6 +45,12 @@ impl Rule for RcScriptModification {
             events: [file_watch::CHANGE_KINDS.as_slice(), &[EventKind::Exec]].concat(),
             config_keys: Allowlist::config_keys(),
         }
+    }
+
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default()
+            .writing(["/etc/rc.local"])
+            .writing_under(RC_DIRS)
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {

@@ -16,16 +16,17 @@ pub struct ScheduledTaskModification;
 
 const SCHEDULERS: &[&str] = &["crontab", "at", "batch"];
 
+const FILES: &[&str] = &["/etc/crontab", "/etc/anacrontab"];
+const DIRS: &[&str] = &[
+    "/etc/cron.d",
+    "/etc/cron.hourly",
+    "/etc/cron.daily",
+    "/etc/cron.weekly",
+    "/etc/cron.monthly",
+    "/var/spool/cron",
+];
+
 fn is_schedule(path: &str) -> bool {
-    const FILES: &[&str] = &["/etc/crontab", "/etc/anacrontab"];
-    const DIRS: &[&str] = &[
-        "/etc/cron.d",
-        "/etc/cron.hourly",
-        "/etc/cron.daily",
-        "/etc/cron.weekly",
-        "/etc/cron.monthly",
-        "/var/spool/cron",
-    ];
     FILES.contains(&path) || DIRS.iter().any(|d| vigil_sdk::paths::is_under(path, d))
 }
 
@@ -44,6 +45,10 @@ impl Rule for ScheduledTaskModification {
             events: [file_watch::CHANGE_KINDS.as_slice(), &[EventKind::Exec]].concat(),
             config_keys: Allowlist::config_keys(),
         }
+    }
+
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(FILES).writing_under(DIRS)
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {

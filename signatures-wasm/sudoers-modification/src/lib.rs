@@ -37,6 +37,10 @@ impl Rule for SudoersModification {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(["/etc/sudoers", "/etc/sudoers.d", "/etc/sudoers.d/**"])
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         package_manager::unless_installing(
             event,

@@ -30,6 +30,10 @@ impl Rule for SysrqModification {
         }
     }
 
+    fn open_interest() -> OpenInterest {
+        OpenInterest::default().writing(SYSRQ)
+    }
+
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         file_watch::changes(event, allow, |p| SYSRQ.contains(&p), "sysrq")
     }

@@ -115,6 +115,13 @@ impl Signature for VigilTampering {
         Ok(())
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        OpenInterest::default()
+            .reading(["/proc/**"])
+            .writing(["/proc/**"])
+            .writing(self.protected.patterns().iter().cloned())
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         if self
             .vigil_exe

@@ -105,6 +105,14 @@ impl Signature for WorkflowTampering {
         Ok(())
     }
 
+    fn open_interest(&self) -> OpenInterest {
+        OpenInterest::default().writing(
+            self.protected
+                .iter()
+                .flat_map(|(globs, _)| globs.patterns().iter().cloned()),
+        )
+    }
+
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         match &event.data {
             EventData::Open { path, flags, .. } if is_write_open(*flags) => {
