@@ -12,7 +12,7 @@ use aya::{
 };
 use vigil_ebpf_common::{EventKind as K, FdLayout, NamespaceLayout, TracepointLayout};
 
-use crate::{btf::Btf, event::Kind};
+use crate::{btf::Btf, event::Kind, open_filter::OpenFilter};
 
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/vigil-ebpf"));
 
@@ -48,7 +48,7 @@ impl Capture {
     /// Loads and attaches everything; fails with the reason when the kernel refuses.
     /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all; `scope`
     /// which tasks they come from. Vigil's own threads are never in scope.
-    pub fn load(ring_bytes: u32, kind_mask: u64, scope: Scope) -> Result<Self> {
+    pub fn load(ring_bytes: u32, kind_mask: u64, opens: &OpenFilter, scope: Scope) -> Result<Self> {
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
             bail!("ring buffer size {ring_bytes} bytes must be a power of two of at least 4 KiB");
         }
@@ -60,6 +60,7 @@ impl Capture {
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)
+            .override_global("OPEN_FILTER", &opens.bits(), true)
             .override_global("SCOPE_ALL", &scope_all, true)
             .override_global("SELF_TGID", &self_tgid, true)
             .override_global("NS_LAYOUT", &namespace_layout, true)
@@ -67,6 +68,8 @@ impl Capture {
             .map_max_entries("EVENTS", ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF object (Vigil needs root, or CAP_BPF and CAP_PERFMON)")?;
+        opens.install(&mut ebpf)?;
+        tracing::debug!("kernel open filter: {opens}");
         let names: Vec<String> = ebpf.programs().map(|(n, _)| n.to_string()).collect();
         let mut links = Vec::new();
         for name in names {

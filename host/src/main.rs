@@ -21,6 +21,7 @@ mod event_printer;
 mod exit_status;
 mod hold;
 mod host_settings;
+mod open_filter;
 mod plugins;
 mod procfs;
 mod recording;

@@ -31,6 +31,7 @@ use crate::{
     event::Kind,
     event_printer::EventPrinter,
     exit_status,
+    open_filter::OpenFilter,
     procfs::ProcIo,
     recording::{self, Frame},
     report::Reporter,
@@ -58,7 +59,9 @@ pub fn run(args: RunArgs) -> i32 {
         pipeline.stats_json = args.stats_json.clone();
         let mask = capture::kind_mask(Kind::ALL.into_iter().filter(|k| pipeline.wants(*k)));
         let scope = capture::Scope::from_all(args.all);
-        let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, mask, scope).await?;
+        let opens = pipeline.open_filter.clone();
+        let (pipeline, end) =
+            live(pipeline, &args.command, args.ring_kib, mask, &opens, scope).await?;
         pipeline.conclude(&args.verdict, end)
     })
 }
@@ -87,6 +90,7 @@ pub fn record(args: RecordArgs) -> i32 {
             &args.command,
             args.ring_kib,
             capture::kind_mask(Kind::ALL),
+            &OpenFilter::everything(),
             capture::Scope::from_all(args.all),
         )
         .await?;
@@ -182,6 +186,8 @@ pub struct Pipeline {
     signatures: Vec<SignatureInfo>,
     /// The daemon: network destinations per workflow step, for the job summary.
     egress: Option<Egress>,
+    /// Which opens the kernel need emit for these signatures.
+    pub open_filter: OpenFilter,
 }
 
 impl Pipeline {
@@ -203,6 +209,13 @@ impl Pipeline {
             sigs
         };
         let signatures = sigs.iter().map(SignatureInfo::of).collect();
+        // A recording or `vigil events` shows every open; otherwise the kernel emits only
+        // those some signature wants.
+        let open_filter = if writer.is_some() || printer.is_some() {
+            OpenFilter::everything()
+        } else {
+            OpenFilter::of(&sigs)
+        };
         let reporter = Reporter::new(verdict.findings.as_deref())?;
         let (dispatcher, selection) = Dispatcher::start(sigs, reporter)?;
         Ok(Pipeline {
@@ -215,6 +228,7 @@ impl Pipeline {
             stats_json: None,
             signatures,
             egress: None,
+            open_filter,
         })
     }
 
@@ -387,8 +401,8 @@ pub struct Armed {
 
 /// Loads capture with `mask`, a ring buffer of `ring_kib` and `scope`; with the tree scope,
 /// nothing is in scope yet.
-pub fn arm(ring_kib: u32, mask: u64, scope: capture::Scope) -> Result<Armed> {
-    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, scope)?;
+pub fn arm(ring_kib: u32, mask: u64, opens: &OpenFilter, scope: capture::Scope) -> Result<Armed> {
+    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, opens, scope)?;
     // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
     // AsyncFd owns the ring.
     let ring = unsafe { AsyncFd::register(capture.take_ring()?) }
@@ -431,12 +445,13 @@ async fn live(
     command: &[OsString],
     ring_kib: u32,
     mask: u64,
+    opens: &OpenFilter,
     scope: capture::Scope,
 ) -> Result<(Pipeline, End)> {
     let Armed {
         mut capture,
         mut ring,
-    } = arm(ring_kib, mask, scope)?;
+    } = arm(ring_kib, mask, opens, scope)?;
     let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
     let watching = match scope {
         capture::Scope::Tree => format!("pid {pid} and its descendants"),

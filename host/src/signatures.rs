@@ -312,6 +312,7 @@ mod tests {
     fn default_signatures_say_which_opens_they_want() {
         let runtime = Runtime::new(None).unwrap();
         let (read, write) = (0, 0o1101);
+        let mut loaded = Vec::new();
         for (name, bytes, code) in DEFAULT_SET {
             let compiled = runtime.compile(name, bytes, *code).unwrap();
             let limits = Limits {
@@ -321,6 +322,8 @@ mod tests {
             let sig = runtime
                 .load(compiled, limits, &[], SharedTracker::default())
                 .unwrap();
+            loaded.push(sig);
+            let sig = loaded.last().unwrap();
             if !sig.selects(crate::event::Kind::Open) {
                 continue;
             }
@@ -339,6 +342,15 @@ mod tests {
                 assert!(!opens.wants("/etc/sudoers", read));
             }
         }
+        // Every read glob has a form the kernel can check (one that had none, like `**/*.pem`,
+        // would make the kernel emit every read of the build). Writes: some signatures want
+        // them all.
+        let filter = crate::open_filter::OpenFilter::of(&loaded);
+        assert_eq!(
+            filter.bits(),
+            vigil_ebpf_common::OPEN_FILTER_READS,
+            "{filter:?}"
+        );
     }
 
     #[test]

@@ -87,6 +87,50 @@ fn a_1_0_component_still_gets_every_open() {
     );
 }
 
+/// An open of a path no loaded signature wants is not even emitted by the kernel, while the
+/// opens they do want still are; one signature that cannot say which opens it wants (the 1.0.0
+/// fixture) brings them all back.
+#[test]
+fn the_kernel_skips_opens_no_signature_wants() {
+    if !privileged() {
+        return;
+    }
+    let echo = fixture_dir("vigil-fixture-typed-echo");
+    let dir = scratch("open-filter");
+    let secret = dir.join("repo/.git/config");
+    std::fs::create_dir_all(secret.parent().unwrap()).unwrap();
+    std::fs::write(&secret, "[remote]\n").unwrap();
+    let secret = secret.to_str().unwrap();
+    // 2000 reads of a file nobody watches (the shell's own `<`, no fork), then one read of a
+    // checkout's git config by a program that is not git.
+    let script = format!(
+        "i=0; while [ $i -lt 2000 ]; do read x < /etc/hostname; i=$((i+1)); done; \
+         cat {secret} >/dev/null"
+    );
+    let events = |name: &str, extra: &[&str]| {
+        let mut args = vec!["--fail-on", "critical"];
+        args.extend(extra);
+        let run = vigil_run(name, &args, &["sh", "-c", &script]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (status_count(&run.stderr, "event(s)"), run.findings)
+    };
+    let (filtered, findings) = events("open-filter-default", &[]);
+    let (all, _) = events(
+        "open-filter-with-1-0",
+        &["--signatures", echo.to_str().unwrap()],
+    );
+    assert!(
+        filtered + 1900 < all,
+        "{filtered} events with the default set, {all} when every open is wanted"
+    );
+    assert!(
+        by_signature(&findings, "VGL-0051")
+            .iter()
+            .any(|f| f["evidence"]["path"] == secret),
+        "the read of {secret} did not reach VGL-0051: {findings:?}"
+    );
+}
+
 /// A batch is flushed on a timer, not only when full or at the end: the finding of a short
 /// attack is in the findings file while the command is still running.
 #[test]

@@ -207,3 +207,17 @@ pub fn loaded_with_defaults(stderr: &str, id: &str) -> bool {
             ids.contains(&"VGL-0001") && ids.contains(&id)
         })
 }
+
+/// The number in the status line's "N event(s)" / "N lost".
+pub fn status_count(stderr: &str, what: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("vigil: status "))
+        .unwrap_or_else(|| panic!("no status line in {stderr}"));
+    let words: Vec<&str> = line.split([' ', ',']).collect();
+    let at = words
+        .iter()
+        .position(|w| *w == what)
+        .unwrap_or_else(|| panic!("no {what} in {line}"));
+    words[at - 1].parse().unwrap()
+}

@@ -37,20 +37,6 @@ fn vigil_replay(name: &str, file: &std::path::Path) -> Replay {
     }
 }
 
-/// The number in the status line's "N event(s)" / "N lost".
-fn status_count(stderr: &str, what: &str) -> u64 {
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("vigil: status "))
-        .unwrap_or_else(|| panic!("no status line in {stderr}"));
-    let words: Vec<&str> = line.split([' ', ',']).collect();
-    let at = words
-        .iter()
-        .position(|w| *w == what)
-        .unwrap_or_else(|| panic!("no {what} in {line}"));
-    words[at - 1].parse().unwrap()
-}
-
 #[test]
 fn replay_reproduces_the_findings_and_status_of_a_run() {
     if !privileged() {

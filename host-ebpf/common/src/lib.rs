@@ -447,6 +447,25 @@ pub struct FdLayout {
     pub _pad: u32,
 }
 
+/// The open filter (`OPEN_FILTER`, `OPEN_PREFIXES`, `OPEN_SUFFIXES`): which absolute-path opens
+/// the kernel emits when no loaded signature wants every open. Bit set in `OPEN_FILTER`: opens
+/// that may read (or write) are emitted only when their path matches an entry for reads (or
+/// writes); an entry's value holds the same bits. Relative, truncated, `O_DIRECTORY` and
+/// `O_PATH` opens are always emitted.
+pub const OPEN_FILTER_READS: u32 = 1;
+pub const OPEN_FILTER_WRITES: u32 = 2;
+/// Bytes of path an open-filter trie key holds.
+pub const OPEN_KEY_LEN: usize = 64;
+/// First byte of an `OPEN_SUFFIXES` key: the rest is the path reversed ...
+pub const OPEN_TAG_SUFFIX: u8 = 1;
+/// ... or the path up to its last `/`, reversed.
+pub const OPEN_TAG_DIR_SUFFIX: u8 = 2;
+/// The longest suffix (and directory suffix) the kernel compares; longer ones are cut to their
+/// end, which only admits more. A directory suffix is compared only when the last component
+/// is shorter than `OPEN_KEY_LEN - 1 - OPEN_DIR_SUFFIX_MAX`, so it is always all in the key.
+pub const OPEN_SUFFIX_MAX: usize = OPEN_KEY_LEN - 1;
+pub const OPEN_DIR_SUFFIX_MAX: usize = 31;
+
 #[cfg(feature = "user")]
 mod user {
     // SAFETY: plain-old-data, no padding with meaning, any bit pattern is valid.

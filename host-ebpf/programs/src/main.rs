@@ -27,7 +27,7 @@ use aya_ebpf::{
         },
     },
     macros::{map, tracepoint},
-    maps::{HashMap, LruHashMap, PerCpuArray, RingBuf},
+    maps::{lpm_trie::Key, HashMap, LpmTrie, LruHashMap, PerCpuArray, RingBuf},
     programs::TracePointContext,
     Global,
 };
@@ -37,7 +37,8 @@ use vigil_ebpf_common::{
     ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN, DATA_LEN,
     ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
     EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
-    MAX_ARGS, MAX_ENV, PATH_LEN, SOCKADDR_LEN,
+    MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_KEY_LEN,
+    OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, PATH_LEN, SOCKADDR_LEN,
 };
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
@@ -78,6 +79,32 @@ static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
 /// Events to user space. The host may resize it at load time.
 #[map]
 static EVENTS: RingBuf = RingBuf::with_byte_size(1 << 22, 0);
+
+/// Path prefixes of the opens some signature wants (see `OPEN_FILTER`); the value says for
+/// reads and/or writes. Filled by the host before the programs are attached.
+#[map]
+static OPEN_PREFIXES: LpmTrie<[u8; OPEN_KEY_LEN], u8> = LpmTrie::with_max_entries(1024, 0);
+
+/// Path suffixes and directory suffixes (tagged, reversed) of the opens some signature wants.
+#[map]
+static OPEN_SUFFIXES: LpmTrie<[u8; OPEN_KEY_LEN], u8> = LpmTrie::with_max_entries(1024, 0);
+
+/// The keys an open's path is looked up with, built off the 512-byte stack.
+#[repr(C)]
+struct OpenKeys {
+    prefix: Key<[u8; OPEN_KEY_LEN]>,
+    suffix: Key<[u8; OPEN_KEY_LEN]>,
+    dir: Key<[u8; OPEN_KEY_LEN]>,
+}
+
+#[map]
+static OPEN_KEYS: PerCpuArray<OpenKeys> = PerCpuArray::with_max_entries(1, 0);
+
+/// `OPEN_FILTER_*` bits: which opens are emitted only when their path is in the tables above.
+/// 0 (every open) unless every loaded signature that selects opens said which it wants. Set by
+/// the host before loading.
+#[no_mangle]
+static OPEN_FILTER: Global<u32> = Global::new(0);
 
 /// Field offsets of the sched tracepoints on the running kernel, set by the host.
 #[no_mangle]
@@ -804,6 +831,15 @@ struct Spec {
     data_str: i32,
     /// `(pointer argument, fixed length)` copied into `data`.
     data_fixed: (i32, u32),
+    /// For opens: where the flags are, to skip opens no signature wants (`OPEN_FILTER`).
+    open_flags: OpenFlags,
+}
+
+#[derive(Clone, Copy)]
+enum OpenFlags {
+    None,
+    Arg(usize),
+    HowInData,
 }
 
 const NONE: Spec = Spec {
@@ -813,6 +849,7 @@ const NONE: Spec = Spec {
     addr: (-1, -1),
     data_str: -1,
     data_fixed: (-1, 0),
+    open_flags: OpenFlags::None,
 };
 
 #[inline(always)]
@@ -858,16 +895,100 @@ fn commit_big(scratch: *mut BigStash) -> u32 {
     0
 }
 
-/// Copies a NUL-terminated user string; returns whether it was truncated.
+/// Copies a NUL-terminated user string; returns its length with the NUL (0 when it could not
+/// be read). `PATH_LEN` means it was truncated.
 #[inline(always)]
-unsafe fn read_str(dst: *mut u8, src: u64) -> bool {
+unsafe fn read_str(dst: *mut u8, src: u64) -> usize {
     let n = bpf_probe_read_user_str(dst as *mut c_void, PATH_LEN as u32, src as *const c_void);
     if n <= 0 {
         *dst = 0;
-        false
+        0
     } else {
-        n as usize >= PATH_LEN
+        n as usize
     }
+}
+
+const O_ACCMODE: u64 = 0o3;
+const O_WRONLY: u64 = 0o1;
+const O_CREAT: u64 = 0o100;
+const O_TRUNC: u64 = 0o1000;
+const O_DIRECTORY: u64 = 0o200000;
+const O_PATH: u64 = 0o10000000;
+
+/// Whether no loaded signature can want an open of `path` (`len` bytes with its NUL, as
+/// `read_str` returned) with `flags`: the host's rule (`vigil_event::open_interest`), on the
+/// coarse form of the globs, which admits every path a glob matches. Opens whose path the host
+/// may resolve differently — relative, truncated — are kept, and so are `O_DIRECTORY` and
+/// `O_PATH` opens, which the host needs to resolve later paths relative to their fd.
+#[inline(always)]
+unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
+    let filter = OPEN_FILTER.load();
+    if filter == 0 || flags & (O_DIRECTORY | O_PATH) != 0 {
+        return false;
+    }
+    let read = flags & O_ACCMODE != O_WRONLY;
+    let write = flags & O_ACCMODE != 0 || flags & (O_CREAT | O_TRUNC) != 0;
+    if (read && filter & OPEN_FILTER_READS == 0) || (write && filter & OPEN_FILTER_WRITES == 0) {
+        return false;
+    }
+    if len < 2 || len >= PATH_LEN || *path != b'/' {
+        return false;
+    }
+    let need =
+        (if read { OPEN_FILTER_READS } else { 0 }) | (if write { OPEN_FILTER_WRITES } else { 0 });
+    let Some(keys) = OPEN_KEYS.get_ptr_mut(0) else {
+        return false;
+    };
+    let mut found: u32 = 0;
+
+    (*keys).prefix.prefix_len = (OPEN_KEY_LEN * 8) as u32;
+    if bpf_probe_read_kernel(
+        (*keys).prefix.data.as_mut_ptr() as *mut c_void,
+        OPEN_KEY_LEN as u32,
+        path as *const c_void,
+    ) != 0
+    {
+        return false;
+    }
+    if let Some(bits) = OPEN_PREFIXES.get(&(*keys).prefix) {
+        found |= *bits as u32;
+    }
+
+    // The path's last bytes, reversed, and those of its directory (up to the last `/`).
+    let l = len - 1;
+    const WINDOW: usize = OPEN_KEY_LEN - 1;
+    // Raw pointers, every offset masked: no bounds-check panics (the verifier refuses them).
+    let suffix = (*keys).suffix.data.as_mut_ptr();
+    let dir = (*keys).dir.data.as_mut_ptr();
+    *suffix = OPEN_TAG_SUFFIX;
+    *dir = OPEN_TAG_DIR_SUFFIX;
+    let mut slash = WINDOW;
+    let mut i = 0;
+    while i < WINDOW && i < l {
+        let c = *path.add((l - 1 - i) & (PATH_LEN - 1));
+        *suffix.add((1 + i) & (OPEN_KEY_LEN - 1)) = c;
+        if slash == WINDOW && c == b'/' {
+            slash = i;
+        }
+        if slash != WINDOW {
+            *dir.add((1 + i - slash) & (OPEN_KEY_LEN - 1)) = c;
+        }
+        i += 1;
+    }
+    let seen = if l < WINDOW { l } else { WINDOW };
+    (*keys).suffix.prefix_len = (8 * (1 + seen)) as u32;
+    if let Some(bits) = OPEN_SUFFIXES.get(&(*keys).suffix) {
+        found |= *bits as u32;
+    }
+    // The whole directory suffix an entry may name must be in the window.
+    if slash == WINDOW || (l > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
+        return false;
+    }
+    (*keys).dir.prefix_len = (8 * (1 + seen - slash)) as u32;
+    if let Some(bits) = OPEN_SUFFIXES.get(&(*keys).dir) {
+        found |= *bits as u32;
+    }
+    found & need == 0
 }
 
 #[inline(always)]
@@ -919,11 +1040,15 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
     // SAFETY: scratch is this CPU's entry; every copy is bounded by its destination.
     unsafe {
         let body = &mut (*scratch).body as *mut SyscallBody;
-        if spec.path0 >= 0 && read_str((*body).path[0].as_mut_ptr(), arg(ctx, spec.path0 as usize))
-        {
-            (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
+        let mut len0 = 0;
+        if spec.path0 >= 0 {
+            len0 = read_str((*body).path[0].as_mut_ptr(), arg(ctx, spec.path0 as usize));
+            if len0 >= PATH_LEN {
+                (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
+            }
         }
-        if spec.path1 >= 0 && read_str((*body).path[1].as_mut_ptr(), arg(ctx, spec.path1 as usize))
+        if spec.path1 >= 0
+            && read_str((*body).path[1].as_mut_ptr(), arg(ctx, spec.path1 as usize)) >= PATH_LEN
         {
             (*body).flags |= BODY_FLAG_PATH1_TRUNCATED;
         }
@@ -950,6 +1075,27 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
                 arg(ctx, spec.data_fixed.0 as usize),
                 spec.data_fixed.1 as u64,
             );
+        }
+        let open_flags = match spec.open_flags {
+            OpenFlags::None => None,
+            OpenFlags::Arg(n) => Some(arg(ctx, n)),
+            // openat2: `struct open_how` starts with the flags.
+            OpenFlags::HowInData if (*body).data_len >= 8 => Some(u64::from_ne_bytes([
+                (*body).data[0],
+                (*body).data[1],
+                (*body).data[2],
+                (*body).data[3],
+                (*body).data[4],
+                (*body).data[5],
+                (*body).data[6],
+                (*body).data[7],
+            ])),
+            OpenFlags::HowInData => None,
+        };
+        if let Some(flags) = open_flags {
+            if open_unwanted(flags, (*body).path[0].as_ptr(), len0) {
+                return 0;
+            }
         }
     }
     commit_big(scratch)
@@ -1028,6 +1174,7 @@ big_syscall!(
     Spec {
         nargs: 3,
         path0: 0,
+        open_flags: OpenFlags::Arg(1),
         ..NONE
     }
 );
@@ -1038,6 +1185,7 @@ big_syscall!(
     Spec {
         nargs: 4,
         path0: 1,
+        open_flags: OpenFlags::Arg(2),
         ..NONE
     }
 );
@@ -1049,6 +1197,7 @@ big_syscall!(
         nargs: 4,
         path0: 1,
         data_fixed: (2, 24),
+        open_flags: OpenFlags::HowInData,
         ..NONE
     }
 );
@@ -1290,7 +1439,7 @@ pub fn sys_enter_bpf(ctx: TracePointContext) -> u32 {
         if (cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET) && (*body).data_len >= 8 {
             let d = &(*body).data;
             let pathname = u64::from_ne_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
-            if read_str((*body).path[0].as_mut_ptr(), pathname) {
+            if read_str((*body).path[0].as_mut_ptr(), pathname) >= PATH_LEN {
                 (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
             }
         }

@@ -70,6 +70,7 @@ async fn watch(args: StartArgs, ready: &mut Option<File>) -> Result<i32> {
     } = run::arm(
         args.ring_kib,
         capture::kind_mask(wanted),
+        &pipeline.open_filter.clone(),
         capture::Scope::Tree,
     )?;
     let mut sigterm = signal(SignalKind::terminate())?;

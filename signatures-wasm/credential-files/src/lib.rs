@@ -52,7 +52,8 @@ const CREDENTIALS: &[Credential] = &[
         what: "cloud credentials",
         paths: "**/.aws/credentials,**/.config/gcloud/credentials.db,\
                 **/.config/gcloud/application_default_credentials.json,\
-                **/.config/gcloud/legacy_credentials/**,**/.azure/accessTokens.json,\
+                **/.config/gcloud/legacy_credentials/*/adc.json,\
+                **/.config/gcloud/legacy_credentials/*/.boto,**/.azure/accessTokens.json,\
                 **/.azure/msal_token_cache.*,**/.kube/config",
         except: "",
         readers: "**/aws,**/gcloud,**/az,**/kubectl,**/helm,**/terraform",
