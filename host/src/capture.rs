@@ -37,6 +37,25 @@ impl Scope {
     }
 }
 
+/// What the kernel is to emit: the record kinds (see [`kind_mask`]), which opens, and whether
+/// a close's result is wanted (a signature selected closes) or only the fact (the tracker).
+pub struct Wanted {
+    pub kinds: u64,
+    pub opens: OpenFilter,
+    pub close_results: bool,
+}
+
+impl Wanted {
+    /// Everything, results included: for recordings.
+    pub fn everything() -> Self {
+        Wanted {
+            kinds: kind_mask(Kind::ALL),
+            opens: OpenFilter::everything(),
+            close_results: true,
+        }
+    }
+}
+
 pub struct Capture {
     ebpf: Ebpf,
     watched: HashMap<MapData, u32, u32>,
@@ -48,7 +67,13 @@ impl Capture {
     /// Loads and attaches everything; fails with the reason when the kernel refuses.
     /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all; `scope`
     /// which tasks they come from. Vigil's own threads are never in scope.
-    pub fn load(ring_bytes: u32, kind_mask: u64, opens: &OpenFilter, scope: Scope) -> Result<Self> {
+    pub fn load(ring_bytes: u32, wanted: &Wanted, scope: Scope) -> Result<Self> {
+        let Wanted {
+            kinds: kind_mask,
+            opens,
+            close_results: wants_close_results,
+        } = wanted;
+        let (kind_mask, wants_close_results) = (*kind_mask, *wants_close_results);
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
             bail!("ring buffer size {ring_bytes} bytes must be a power of two of at least 4 KiB");
         }
@@ -57,10 +82,13 @@ impl Capture {
         let scope_all = u32::from(scope == Scope::All);
         let self_tgid = own_tgid()?;
         let (namespace_layout, fd_layout) = kernel_layouts();
+        // Closes are in the mask for the tracker's sake alone unless a signature selected them.
+        let close_on_entry = u32::from(!wants_close_results);
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)
             .override_global("OPEN_FILTER", &opens.bits(), true)
+            .override_global("CLOSE_ON_ENTRY", &close_on_entry, true)
             .override_global("SCOPE_ALL", &scope_all, true)
             .override_global("SELF_TGID", &self_tgid, true)
             .override_global("NS_LAYOUT", &namespace_layout, true)

@@ -16,8 +16,10 @@ use std::{
 
 use anyhow::{Context, Result};
 
+use vigil_event::open_interest::{Matcher, OpenInterest};
+
 use crate::{
-    event::{batch, Event, Kind},
+    event::{batch, Event, EventData, Kind},
     report::{Finding, ProcessReport, Reporter},
     sandbox::{wit, LoadedSignature, Shape},
     tracker::Tracker,
@@ -48,18 +50,51 @@ impl Job {
     }
 }
 
-/// Which kinds anyone wants; used on the reader side to skip building jobs nobody needs.
+/// Which events anyone wants; used on the reader side to skip building jobs nobody needs.
 #[derive(Clone)]
-pub struct Selection(HashSet<Kind>);
+pub struct Selection {
+    kinds: HashSet<Kind>,
+    /// The opens any signature wants (the union of their `file-interest`); `None`: every open.
+    /// The kernel skips most others, but not those it cannot judge (relative paths).
+    opens: Option<Matcher>,
+}
 
 impl Selection {
-    pub fn wants(&self, kind: Kind) -> bool {
-        self.0.contains(&kind)
+    fn of(signatures: &[LoadedSignature]) -> Self {
+        let mut union = Some(OpenInterest::default());
+        for sig in signatures.iter().filter(|s| s.selects(Kind::Open)) {
+            match (sig.open_interest(), &mut union) {
+                (Some(m), Some(u)) => {
+                    u.reads.extend(m.interest().reads.iter().cloned());
+                    u.writes.extend(m.interest().writes.iter().cloned());
+                }
+                _ => union = None,
+            }
+        }
+        Selection {
+            kinds: signatures
+                .iter()
+                .flat_map(|s| s.metadata.events.iter().copied())
+                .collect(),
+            opens: union.map(|u| u.matcher()),
+        }
     }
 
-    /// Prepares a job for `event`, or `None` when no signature selected its kind.
+    pub fn wants(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// Whether some signature wants `event`.
+    fn wants_event(&self, event: &Event) -> bool {
+        match (&event.data, &self.opens) {
+            (EventData::Open { path, flags, .. }, Some(opens)) => opens.wants(path, *flags),
+            (data, _) => self.wants(data.kind()),
+        }
+    }
+
+    /// Prepares a job for `event`, or `None` when no signature wants it.
     pub fn job(&self, event: Event, tracker: &Tracker) -> Option<Job> {
-        if !self.wants(event.data.kind()) {
+        if !self.wants_event(&event) {
             return None;
         }
         Some(Job {
@@ -200,12 +235,7 @@ impl Dispatcher {
         signatures: Vec<LoadedSignature>,
         reporter: Reporter,
     ) -> Result<(Self, Selection)> {
-        let selection = Selection(
-            signatures
-                .iter()
-                .flat_map(|s| s.metadata.events.iter().copied())
-                .collect(),
-        );
+        let selection = Selection::of(&signatures);
         let encode = signatures.iter().any(|s| s.shape == Shape::Batched);
         let reporter = Arc::new(Mutex::new(ReporterSlot {
             reporter,

@@ -23,7 +23,7 @@ use tokio::{
 };
 
 use crate::{
-    capture::{self, Capture},
+    capture::{self, Capture, Wanted},
     cli::{EventsArgs, RecordArgs, ReplayArgs, RunArgs, SignatureSource, VerdictArgs},
     decode,
     dispatcher::{Dispatcher, Outcome, Selection},
@@ -57,11 +57,9 @@ pub fn run(args: RunArgs) -> i32 {
         let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
         let mut pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
         pipeline.stats_json = args.stats_json.clone();
-        let mask = capture::kind_mask(Kind::ALL.into_iter().filter(|k| pipeline.wants(*k)));
+        let wanted = pipeline.wanted(&[]);
         let scope = capture::Scope::from_all(args.all);
-        let opens = pipeline.open_filter.clone();
-        let (pipeline, end) =
-            live(pipeline, &args.command, args.ring_kib, mask, &opens, scope).await?;
+        let (pipeline, end) = live(pipeline, &args.command, args.ring_kib, &wanted, scope).await?;
         pipeline.conclude(&args.verdict, end)
     })
 }
@@ -89,8 +87,7 @@ pub fn record(args: RecordArgs) -> i32 {
             pipeline,
             &args.command,
             args.ring_kib,
-            capture::kind_mask(Kind::ALL),
-            &OpenFilter::everything(),
+            &Wanted::everything(),
             capture::Scope::from_all(args.all),
         )
         .await?;
@@ -187,7 +184,7 @@ pub struct Pipeline {
     /// The daemon: network destinations per workflow step, for the job summary.
     egress: Option<Egress>,
     /// Which opens the kernel need emit for these signatures.
-    pub open_filter: OpenFilter,
+    open_filter: OpenFilter,
 }
 
 impl Pipeline {
@@ -243,6 +240,19 @@ impl Pipeline {
 
     pub fn wants(&self, kind: Kind) -> bool {
         self.selection.wants(kind)
+    }
+
+    /// What the kernel must emit for these signatures, plus the kinds in `also`.
+    pub fn wanted(&self, also: &[Kind]) -> Wanted {
+        Wanted {
+            kinds: capture::kind_mask(
+                Kind::ALL
+                    .into_iter()
+                    .filter(|k| self.wants(*k) || also.contains(k)),
+            ),
+            opens: self.open_filter.clone(),
+            close_results: self.wants(Kind::Close) || also.contains(&Kind::Close),
+        }
     }
 
     fn write(&mut self, frame: &Frame) -> Result<()> {
@@ -401,8 +411,8 @@ pub struct Armed {
 
 /// Loads capture with `mask`, a ring buffer of `ring_kib` and `scope`; with the tree scope,
 /// nothing is in scope yet.
-pub fn arm(ring_kib: u32, mask: u64, opens: &OpenFilter, scope: capture::Scope) -> Result<Armed> {
-    let mut capture = Capture::load(ring_kib.saturating_mul(1024), mask, opens, scope)?;
+pub fn arm(ring_kib: u32, wanted: &Wanted, scope: capture::Scope) -> Result<Armed> {
+    let mut capture = Capture::load(ring_kib.saturating_mul(1024), wanted, scope)?;
     // SAFETY: the ring buffer owns its map fd, which stays open and unchanged while the
     // AsyncFd owns the ring.
     let ring = unsafe { AsyncFd::register(capture.take_ring()?) }
@@ -444,14 +454,13 @@ async fn live(
     mut pipeline: Pipeline,
     command: &[OsString],
     ring_kib: u32,
-    mask: u64,
-    opens: &OpenFilter,
+    wanted: &Wanted,
     scope: capture::Scope,
 ) -> Result<(Pipeline, End)> {
     let Armed {
         mut capture,
         mut ring,
-    } = arm(ring_kib, mask, opens, scope)?;
+    } = arm(ring_kib, wanted, scope)?;
     let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
     let watching = match scope {
         capture::Scope::Tree => format!("pid {pid} and its descendants"),

@@ -95,6 +95,8 @@ struct OpenKeys {
     prefix: Key<[u8; OPEN_KEY_LEN]>,
     suffix: Key<[u8; OPEN_KEY_LEN]>,
     dir: Key<[u8; OPEN_KEY_LEN]>,
+    /// Where the last `/` is in `suffix` (see `open_unwanted`).
+    slash: u32,
 }
 
 #[map]
@@ -105,6 +107,12 @@ static OPEN_KEYS: PerCpuArray<OpenKeys> = PerCpuArray::with_max_entries(1, 0);
 /// the host before loading.
 #[no_mangle]
 static OPEN_FILTER: Global<u32> = Global::new(0);
+
+/// Non-zero: no signature selected close events, so a close's result is not needed and closes
+/// are reported on entry, without stashing their argument for the exit (the host's fd tables
+/// are all that reads them, and the fd is released whatever close returns). Set by the host.
+#[no_mangle]
+static CLOSE_ON_ENTRY: Global<u32> = Global::new(0);
 
 /// Field offsets of the sched tracepoints on the running kernel, set by the host.
 #[no_mangle]
@@ -614,12 +622,22 @@ pub fn sys_exit_execveat(ctx: TracePointContext) -> u32 {
 
 #[inline(always)]
 fn emit_result(ctx: &TracePointContext, kind: EventKind, args: [u64; 6]) -> u32 {
+    // SAFETY: stable `sys_exit_*` layout.
+    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    emit_args(kind, args, ret)
+}
+
+#[inline(always)]
+fn emit_args(kind: EventKind, args: [u64; 6], ret: i64) -> u32 {
     let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
     if !in_scope(tgid) {
         return 0;
     }
-    // SAFETY: stable `sys_exit_*` layout.
-    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    emit_args_in_scope(kind, args, ret)
+}
+
+#[inline(always)]
+fn emit_args_in_scope(kind: EventKind, args: [u64; 6], ret: i64) -> u32 {
     match EVENTS.reserve::<SyscallEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
@@ -763,11 +781,32 @@ stashed_syscall!(sys_enter_fchdir, sys_exit_fchdir, EventKind::Fchdir, 1);
 
 #[tracepoint]
 pub fn sys_enter_close(ctx: TracePointContext) -> u32 {
-    stash_args(&ctx, EventKind::Close, 1)
+    if CLOSE_ON_ENTRY.load() == 0 {
+        return stash_args(&ctx, EventKind::Close, 1);
+    }
+    if !enabled(EventKind::Close) {
+        return 0;
+    }
+    // The fd is released whatever close returns: the host's tables need no result.
+    let pid_tgid = bpf_get_current_pid_tgid();
+    if !in_scope((pid_tgid >> 32) as u32) {
+        return 0;
+    }
+    let fd = arg(&ctx, 0);
+    // A lookup is lock-free; a delete of a missing key still takes the bucket lock.
+    let key = fd_key(pid_tgid, fd);
+    // SAFETY: the value is only tested for presence.
+    if unsafe { DNS_FDS.get(&key) }.is_some() {
+        let _ = DNS_FDS.remove(&key);
+    }
+    emit_args_in_scope(EventKind::Close, [fd, 0, 0, 0, 0, 0], 0)
 }
 
 #[tracepoint]
 pub fn sys_exit_close(ctx: TracePointContext) -> u32 {
+    if CLOSE_ON_ENTRY.load() != 0 {
+        return 0;
+    }
     let Some((key, stash)) = take_stash(EventKind::Close) else {
         return 0;
     };
@@ -955,23 +994,29 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     }
 
     // The path's last bytes, reversed, and those of its directory (up to the last `/`).
+    // Written for the verifier, which walks every iteration of a loop: raw pointers with every
+    // offset masked (a bounds-check panic would not verify), and the slash's position kept in
+    // map memory, whose contents it does not track (kept in a register, each possible value
+    // would be a state of its own: quadratic work, a third of a second of load time).
     let l = len - 1;
     const WINDOW: usize = OPEN_KEY_LEN - 1;
-    // Raw pointers, every offset masked: no bounds-check panics (the verifier refuses them).
+    const MASK: usize = OPEN_KEY_LEN - 1;
+    const NO_SLASH: u32 = WINDOW as u32;
     let suffix = (*keys).suffix.data.as_mut_ptr();
     let dir = (*keys).dir.data.as_mut_ptr();
     *suffix = OPEN_TAG_SUFFIX;
     *dir = OPEN_TAG_DIR_SUFFIX;
-    let mut slash = WINDOW;
+    (*keys).slash = NO_SLASH;
     let mut i = 0;
     while i < WINDOW && i < l {
         let c = *path.add((l - 1 - i) & (PATH_LEN - 1));
-        *suffix.add((1 + i) & (OPEN_KEY_LEN - 1)) = c;
-        if slash == WINDOW && c == b'/' {
-            slash = i;
+        *suffix.add((1 + i) & MASK) = c;
+        if c == b'/' && (*keys).slash == NO_SLASH {
+            (*keys).slash = i as u32;
         }
-        if slash != WINDOW {
-            *dir.add((1 + i - slash) & (OPEN_KEY_LEN - 1)) = c;
+        let slash = (*keys).slash;
+        if slash != NO_SLASH {
+            *dir.add((1 + i - slash as usize) & MASK) = c;
         }
         i += 1;
     }
@@ -980,8 +1025,9 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     if let Some(bits) = OPEN_SUFFIXES.get(&(*keys).suffix) {
         found |= *bits as u32;
     }
+    let slash = (*keys).slash as usize;
     // The whole directory suffix an entry may name must be in the window.
-    if slash == WINDOW || (l > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
+    if slash >= seen || (l > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
         return false;
     }
     (*keys).dir.prefix_len = (8 * (1 + seen - slash)) as u32;

@@ -61,18 +61,11 @@ async fn watch(args: StartArgs, ready: &mut Option<File>) -> Result<i32> {
     let mut pipeline = Pipeline::start(&args.signatures, &verdict, tracker, None, None)?;
     pipeline.track_egress(Egress::new(patterns));
     // The egress table needs connects and DNS queries whatever the signatures selected.
-    let wanted = Kind::ALL
-        .into_iter()
-        .filter(|k| pipeline.wants(*k) || matches!(k, Kind::Connect | Kind::DnsQuery));
+    let wanted = pipeline.wanted(&[Kind::Connect, Kind::DnsQuery]);
     let Armed {
         mut capture,
         mut ring,
-    } = run::arm(
-        args.ring_kib,
-        capture::kind_mask(wanted),
-        &pipeline.open_filter.clone(),
-        capture::Scope::Tree,
-    )?;
+    } = run::arm(args.ring_kib, &wanted, capture::Scope::Tree)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let watched = scope::seed(&mut capture, root, me.pid)?;
