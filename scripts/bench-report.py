@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 # name: (column title, what one unit of N is, overhead target)
 WORKLOADS = {
     "exec": ("exec storm", "× fork + execve(/bin/true) + wait", 1.5),
-    "open": ("open/close storm", "× open(O_RDONLY) + close of one file", 1.5),
+    "open": ("open/close storm", "× open(O_RDONLY) + close of one file, by relative path", 1.5),
+    "open-abs": ("open/close storm, absolute path", "× open(O_RDONLY) + close of one file, by absolute path", 1.5),
     "write": ("small-write storm", "× 1-byte write() to /dev/null (write is not captured)", 1.5),
     "build": ("C build", "generated C files and main.c, make -j1, gcc -O2 -g", 1.05),
 }

@@ -228,7 +228,10 @@ section_capture() {
 	open_n=${BENCH_OPEN_N:-$(calibrate open 200000 "$out/open-target")}
 	write_n=${BENCH_WRITE_N:-$(calibrate write 1000000 /dev/null)}
 	capture_workload exec "$exec_n" exec "$exec_n"
+	# The same storm by relative path (the kernel cannot judge those: always emitted) and by
+	# absolute path (the kernel skips the opens no signature wants).
 	capture_workload open "$open_n" open "$open_n" "$out/open-target"
+	capture_workload open-abs "$open_n" open "$open_n" "$PWD/$out/open-target"
 	capture_workload write "$write_n" write "$write_n" /dev/null
 	make -s -C "$build_dir" >/dev/null # warm the page cache with gcc and the headers
 	capture_workload build "${BENCH_BUILD_UNITS:-32}" run make -j1 -s -C "$build_dir"
