@@ -16,10 +16,9 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use vigil_event::open_interest::{Matcher, OpenInterest};
-
 use crate::{
     event::{batch, Event, EventData, Kind},
+    open_filter::OpenFilter,
     report::{Finding, ProcessReport, Reporter},
     sandbox::{wit, LoadedSignature, Shape},
     tracker::Tracker,
@@ -54,29 +53,20 @@ impl Job {
 #[derive(Clone)]
 pub struct Selection {
     kinds: HashSet<Kind>,
-    /// The opens any signature wants (the union of their `file-interest`); `None`: every open.
-    /// The kernel skips most others, but not those it cannot judge (relative paths).
-    opens: Option<Matcher>,
+    /// The opens some signature may want: the kernel's filter, applied again to the paths the
+    /// kernel had to let through (relative ones, now resolved). Only the coarse forms, cheap to
+    /// check: a signature's own globs run on its own worker, where a costly one slows only it.
+    opens: OpenFilter,
 }
 
 impl Selection {
     fn of(signatures: &[LoadedSignature]) -> Self {
-        let mut union = Some(OpenInterest::default());
-        for sig in signatures.iter().filter(|s| s.selects(Kind::Open)) {
-            match (sig.open_interest(), &mut union) {
-                (Some(m), Some(u)) => {
-                    u.reads.extend(m.interest().reads.iter().cloned());
-                    u.writes.extend(m.interest().writes.iter().cloned());
-                }
-                _ => union = None,
-            }
-        }
         Selection {
             kinds: signatures
                 .iter()
                 .flat_map(|s| s.metadata.events.iter().copied())
                 .collect(),
-            opens: union.map(|u| u.matcher()),
+            opens: OpenFilter::of(signatures),
         }
     }
 
@@ -86,9 +76,11 @@ impl Selection {
 
     /// Whether some signature wants `event`.
     fn wants_event(&self, event: &Event) -> bool {
-        match (&event.data, &self.opens) {
-            (EventData::Open { path, flags, .. }, Some(opens)) => opens.wants(path, *flags),
-            (data, _) => self.wants(data.kind()),
+        match &event.data {
+            EventData::Open { path, flags, .. } => {
+                self.wants(Kind::Open) && self.opens.admits(path, *flags)
+            }
+            data => self.wants(data.kind()),
         }
     }
 

@@ -16,7 +16,7 @@ use vigil_ebpf_common::{
     OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_KEY_LEN, OPEN_SUFFIX_MAX,
     OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX,
 };
-use vigil_event::open_interest::Coarse;
+use vigil_event::open_interest::{may_read, may_write, Coarse};
 
 use crate::{event::Kind, sandbox::LoadedSignature};
 
@@ -65,6 +65,16 @@ impl OpenFilter {
             return Self::everything();
         }
         filter
+    }
+
+    /// Whether an open of `path` with `flags` may be wanted: the kernel's decision, for any
+    /// path (a relative one is always admitted).
+    pub fn admits(&self, path: &str, flags: u64) -> bool {
+        let side = |list: &Option<Vec<Coarse>>| match list {
+            None => true,
+            Some(list) => list.iter().any(|c| c.admits(path)),
+        };
+        (may_read(flags) && side(&self.reads)) || (may_write(flags) && side(&self.writes))
     }
 
     /// The `OPEN_FILTER` global: which directions are filtered.
@@ -219,6 +229,22 @@ mod tests {
         let (prefixes, suffixes) = f.entries();
         assert!(prefixes.is_empty());
         assert_eq!(suffixes.len(), 2);
+    }
+
+    #[test]
+    fn admits_by_direction() {
+        let f = filter(Some(vec![Coarse::Suffix("/.git/config".into())]), None);
+        assert!(f.admits("/w/r/.git/config", 0));
+        assert!(!f.admits("/w/r/src/main.c", 0));
+        assert!(
+            f.admits("src/main.c", 0),
+            "relative: the kernel cannot judge it"
+        );
+        assert!(
+            f.admits("/w/r/src/main.c", 0o1101),
+            "writes are not filtered"
+        );
+        assert!(!filter(Some(vec![]), Some(vec![])).admits("/x", 0o2));
     }
 
     #[test]
