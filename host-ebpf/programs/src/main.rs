@@ -229,25 +229,6 @@ fn fill_header(header: *mut Header, kind: EventKind) {
     }
 }
 
-/// The header's ids and time only (see `emit_args_in_scope`).
-#[inline(always)]
-fn fill_slim_header(header: *mut Header, kind: EventKind) {
-    let pid_tgid = bpf_get_current_pid_tgid();
-    let uid_gid = bpf_get_current_uid_gid();
-    // SAFETY: `header` points into a reserved ring-buffer record.
-    unsafe {
-        (*header).kind = kind as u32;
-        (*header).pid = (pid_tgid >> 32) as u32;
-        (*header).tid = pid_tgid as u32;
-        (*header).uid = uid_gid as u32;
-        (*header).gid = (uid_gid >> 32) as u32;
-        (*header).mnt_ns = 0;
-        (*header).ts_ns = bpf_ktime_get_ns();
-        (*header).cgroup_id = 0;
-        (*header).comm = [0; 16];
-    }
-}
-
 /// A kernel word at `addr`, or `None` when it cannot be read or is null.
 #[inline(always)]
 fn kernel_u64(addr: u64) -> Option<u64> {
@@ -652,24 +633,17 @@ fn emit_args(kind: EventKind, args: [u64; 6], ret: i64) -> u32 {
     if !in_scope(tgid) {
         return 0;
     }
-    emit_args_in_scope(kind, args, ret, false)
+    emit_args_in_scope(kind, args, ret)
 }
 
-/// `slim`: a record only the host's tables read (a close nobody selected), whose header needs
-/// no mount namespace, cgroup or comm (0 and empty mean unknown there): the kernel-struct
-/// walk and the helpers they take are a third of such a record's cost.
 #[inline(always)]
-fn emit_args_in_scope(kind: EventKind, args: [u64; 6], ret: i64, slim: bool) -> u32 {
+fn emit_args_in_scope(kind: EventKind, args: [u64; 6], ret: i64) -> u32 {
     match EVENTS.reserve::<SyscallEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
             // SAFETY: `ev` is a reserved record of the right size.
             unsafe {
-                if slim {
-                    fill_slim_header(&mut (*ev).header, kind);
-                } else {
-                    fill_header(&mut (*ev).header, kind);
-                }
+                fill_header(&mut (*ev).header, kind);
                 (*ev).args = args;
                 (*ev).ret = ret;
             }
@@ -825,7 +799,7 @@ pub fn sys_enter_close(ctx: TracePointContext) -> u32 {
     if unsafe { DNS_FDS.get(&key) }.is_some() {
         let _ = DNS_FDS.remove(&key);
     }
-    emit_args_in_scope(EventKind::Close, [fd, 0, 0, 0, 0, 0], 0, true)
+    emit_args_in_scope(EventKind::Close, [fd, 0, 0, 0, 0, 0], 0)
 }
 
 #[tracepoint]
