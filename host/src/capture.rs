@@ -68,12 +68,7 @@ impl Capture {
     /// `kind_mask` (see [`kind_mask`]) selects the records the kernel emits at all; `scope`
     /// which tasks they come from. Vigil's own threads are never in scope.
     pub fn load(ring_bytes: u32, wanted: &Wanted, scope: Scope) -> Result<Self> {
-        let Wanted {
-            kinds: kind_mask,
-            opens,
-            close_results: wants_close_results,
-        } = wanted;
-        let (kind_mask, wants_close_results) = (*kind_mask, *wants_close_results);
+        let (kind_mask, opens) = (wanted.kinds, &wanted.opens);
         if !ring_bytes.is_power_of_two() || ring_bytes < 4096 {
             bail!("ring buffer size {ring_bytes} bytes must be a power of two of at least 4 KiB");
         }
@@ -83,7 +78,7 @@ impl Capture {
         let self_tgid = own_tgid()?;
         let (namespace_layout, fd_layout) = kernel_layouts();
         // Closes are in the mask for the tracker's sake alone unless a signature selected them.
-        let close_on_entry = u32::from(!wants_close_results);
+        let close_on_entry = u32::from(!wanted.close_results);
         let mut ebpf = EbpfLoader::new()
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)

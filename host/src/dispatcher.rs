@@ -74,6 +74,11 @@ impl Selection {
         self.kinds.contains(&kind)
     }
 
+    /// The opens some signature may want, as the kernel can check them.
+    pub fn opens(&self) -> &OpenFilter {
+        &self.opens
+    }
+
     /// Whether some signature wants `event`.
     fn wants_event(&self, event: &Event) -> bool {
         match &event.data {

@@ -183,8 +183,6 @@ pub struct Pipeline {
     signatures: Vec<SignatureInfo>,
     /// The daemon: network destinations per workflow step, for the job summary.
     egress: Option<Egress>,
-    /// Which opens the kernel need emit for these signatures.
-    open_filter: OpenFilter,
 }
 
 impl Pipeline {
@@ -206,13 +204,6 @@ impl Pipeline {
             sigs
         };
         let signatures = sigs.iter().map(SignatureInfo::of).collect();
-        // A recording or `vigil events` shows every open; otherwise the kernel emits only
-        // those some signature wants.
-        let open_filter = if writer.is_some() || printer.is_some() {
-            OpenFilter::everything()
-        } else {
-            OpenFilter::of(&sigs)
-        };
         let reporter = Reporter::new(verdict.findings.as_deref())?;
         let (dispatcher, selection) = Dispatcher::start(sigs, reporter)?;
         Ok(Pipeline {
@@ -225,7 +216,6 @@ impl Pipeline {
             stats_json: None,
             signatures,
             egress: None,
-            open_filter,
         })
     }
 
@@ -250,7 +240,13 @@ impl Pipeline {
                     .into_iter()
                     .filter(|k| self.wants(*k) || also.contains(k)),
             ),
-            opens: self.open_filter.clone(),
+            // A recording or `vigil events` shows every open; otherwise the kernel emits only
+            // those some signature may want.
+            opens: if self.writer.is_some() || self.printer.is_some() {
+                OpenFilter::everything()
+            } else {
+                self.selection.opens().clone()
+            },
             close_results: self.wants(Kind::Close) || also.contains(&Kind::Close),
         }
     }

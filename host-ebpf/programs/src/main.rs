@@ -1055,6 +1055,19 @@ unsafe fn read_addr(body: *mut SyscallBody, src: u64, len: u64) {
     }
 }
 
+/// The first 8 bytes of the copied `data`, when that many were copied: the leading word of a
+/// struct argument (`open_how.flags`, `bpf_attr.pathname`).
+#[inline(always)]
+unsafe fn first_word(body: *const SyscallBody) -> Option<u64> {
+    if (*body).data_len < 8 {
+        return None;
+    }
+    let d = &(*body).data;
+    Some(u64::from_ne_bytes([
+        d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+    ]))
+}
+
 #[inline(always)]
 unsafe fn read_data(body: *mut SyscallBody, src: u64, len: u64) {
     (*body).data_total = if len > u32::MAX as u64 {
@@ -1126,17 +1139,7 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
             OpenFlags::None => None,
             OpenFlags::Arg(n) => Some(arg(ctx, n)),
             // openat2: `struct open_how` starts with the flags.
-            OpenFlags::HowInData if (*body).data_len >= 8 => Some(u64::from_ne_bytes([
-                (*body).data[0],
-                (*body).data[1],
-                (*body).data[2],
-                (*body).data[3],
-                (*body).data[4],
-                (*body).data[5],
-                (*body).data[6],
-                (*body).data[7],
-            ])),
-            OpenFlags::HowInData => None,
+            OpenFlags::HowInData => first_word(body),
         };
         if let Some(flags) = open_flags {
             if open_unwanted(flags, (*body).path[0].as_ptr(), len0) {
@@ -1482,9 +1485,8 @@ pub fn sys_enter_bpf(ctx: TracePointContext) -> u32 {
         };
         read_data(body, arg(&ctx, 1), len);
         let cmd = arg(&ctx, 0);
-        if (cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET) && (*body).data_len >= 8 {
-            let d = &(*body).data;
-            let pathname = u64::from_ne_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+        let pathname = first_word(body).filter(|_| cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET);
+        if let Some(pathname) = pathname {
             if read_str((*body).path[0].as_mut_ptr(), pathname) >= PATH_LEN {
                 (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
             }
