@@ -100,6 +100,10 @@ impl Capture {
                 // Nobody wants what it would report: not even loaded.
                 continue;
             }
+            if close_on_entry != 0 && name == "sys_exit_close" {
+                // Closes are reported on entry; this program would only cost every close.
+                continue;
+            }
             let (category, tracepoint) = tracepoint_of(&name);
             if !Path::new(TRACEFS)
                 .join("events")
@@ -159,6 +163,17 @@ impl Capture {
             .ok_or_else(|| anyhow!("map LOST missing"))?;
         let lost: PerCpuArray<_, u64> = PerCpuArray::try_from(map)?;
         Ok(lost.get(&0, 0)?.iter().sum())
+    }
+
+    /// Whether the kernel's per-process fd sets ran out of room, so that from then on every
+    /// close was reported (correct, only slower).
+    pub fn fd_sets_full(&self) -> bool {
+        let full = self
+            .ebpf
+            .map("FD_SETS_FULL")
+            .and_then(|map| aya::maps::Array::<_, u32>::try_from(map).ok())
+            .and_then(|array| array.get(&0, 0).ok());
+        full.is_some_and(|full| full != 0)
     }
 }
 

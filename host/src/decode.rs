@@ -211,6 +211,20 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 ret: ev.ret,
             }
         }
+        // Recordings made before opens had their own record hold a `PathEvent`.
+        K::Open | K::OpenAt | K::OpenAt2 if bytes.len() < size_of::<wire::PathEvent>() => {
+            let ev: wire::OpenEvent = read(bytes, kind)?;
+            let how_len = (ev.how_len as usize).min(ev.how.len());
+            Record::Body {
+                header,
+                kind: ek,
+                args: ev.args,
+                ret: ev.ret,
+                paths: [c_str(&ev.path), String::new()],
+                addr: Vec::new(),
+                data: ev.how[..how_len].to_vec(),
+            }
+        }
         K::Open
         | K::OpenAt
         | K::OpenAt2
@@ -632,5 +646,61 @@ mod tests {
             decode(short),
             Err(DecodeError::Short { kind: 16, .. })
         ));
+    }
+
+    /// Opens come in their own compact record; a recording's older `PathEvent` opens still
+    /// decode to the same thing.
+    #[test]
+    fn open_records_decode_in_both_layouts() {
+        let mut open = wire::OpenEvent {
+            header: header(wire::EventKind::OpenAt2),
+            ret: 3,
+            args: [u64::MAX - 99, 0, 0, 24, 0, 0],
+            flags: 0,
+            how_len: wire::OPEN_HOW_LEN as u32,
+            how: [0; wire::OPEN_HOW_LEN],
+            path: [0; wire::PATH_LEN],
+        };
+        open.how[0] = 0o100;
+        open.path[..10].copy_from_slice(b"/etc/host\0");
+        let mut old = wire::PathEvent {
+            header: header(wire::EventKind::OpenAt2),
+            ret: 3,
+            body: wire::SyscallBody {
+                args: open.args,
+                flags: 0,
+                addr_len: 0,
+                data_len: wire::OPEN_HOW_LEN as u32,
+                data_total: wire::OPEN_HOW_LEN as u32,
+                addr: [0; wire::SOCKADDR_LEN],
+                path: [[0; wire::PATH_LEN]; 2],
+                data: [0; wire::DATA_LEN],
+            },
+        };
+        old.body.path[0] = open.path;
+        old.body.data[0] = 0o100;
+        for bytes in [bytes_of(&open), bytes_of(&old)] {
+            match decode(bytes).unwrap() {
+                Record::Body {
+                    kind,
+                    args,
+                    ret,
+                    paths,
+                    addr,
+                    data,
+                    ..
+                } => {
+                    assert_eq!(kind, wire::EventKind::OpenAt2);
+                    assert_eq!((args, ret), (open.args, 3));
+                    assert_eq!(paths, ["/etc/host".to_string(), String::new()]);
+                    assert!(addr.is_empty());
+                    assert_eq!(data.len(), wire::OPEN_HOW_LEN);
+                    assert_eq!(data[0], 0o100);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let short = &bytes_of(&open)[..size_of::<wire::OpenEvent>() - 1];
+        assert!(matches!(decode(short), Err(DecodeError::Short { .. })));
     }
 }

@@ -66,6 +66,8 @@ pub struct Tracker {
     own_mnt_ns: Option<Option<u64>>,
     /// Where /proc answers come from (live, recorded, or replayed).
     pub io: ProcIo,
+    /// Whether read-only opens' fds go into the tables (see [`Tracker::keep_read_only_fds`]).
+    read_only_fds: bool,
 }
 
 const MAX_ANCESTRY: usize = 64;
@@ -92,6 +94,7 @@ impl Tracker {
             own_mnt_ns: None,
             bpf_maps: bpf::MapCreators::default(),
             io,
+            read_only_fds: true,
         }
     }
 
@@ -612,7 +615,7 @@ impl Tracker {
                     }
                 };
                 let path = self.resolve(pid, dir, &p0);
-                if ret >= 0 {
+                if ret >= 0 && (self.read_only_fds || open_fd_kept(flags)) {
                     self.set_fd(
                         pid,
                         ret as i32,
@@ -890,6 +893,15 @@ impl Tracker {
         self.processes.insert(pid, p);
     }
 
+    /// Whether the fds of read-only opens (not of a directory, not `O_PATH`) go into the fd
+    /// tables; on by default. Off when the kernel reports only the closes of fds the tables
+    /// hold, as it does when no signature selected closes (`CLOSE_ON_ENTRY`): the kernel then
+    /// leaves such opens' fds out of its own sets by the same rule, [`open_fd_kept`]. What an
+    /// event later says of such an fd is looked up in /proc.
+    pub fn keep_read_only_fds(&mut self, keep: bool) {
+        self.read_only_fds = keep;
+    }
+
     fn set_fd(&mut self, pid: u32, fd: i32, entry: Fd) {
         if let Some(p) = self.processes.get_mut(&pid) {
             p.fds.insert(fd, entry);
@@ -910,6 +922,14 @@ impl Tracker {
         }
         procfs::fd_target(&mut self.io, pid, fd).unwrap_or(FdTarget::Unknown)
     }
+}
+
+/// Whether an open with `flags` has its fd kept when read-only opens' are not: it may write,
+/// or it opens a directory or a bare path (later paths may be relative to it). The eBPF
+/// program `open_fd_kept` applies the same rule to decide which closes to report.
+fn open_fd_kept(flags: u64) -> bool {
+    let kept = (libc::O_DIRECTORY | libc::O_PATH | libc::O_CREAT | libc::O_TRUNC) as u64;
+    flags & kept != 0 || flags & libc::O_ACCMODE as u64 != 0
 }
 
 /// The syscall a wire kind stands for.
@@ -1104,6 +1124,35 @@ mod tests {
         assert!(matches!(exec.unwrap().data, EventData::Exec { .. }));
         assert_eq!(t.fd_target(PARENT, 3), FdTarget::Unknown);
         assert_eq!(t.process(PARENT).unwrap().argv, ["true"]);
+    }
+
+    /// When the kernel reports only the closes of fds in its sets, read-only opens' fds stay
+    /// out of the tables (the kernel leaves them out of its sets by the same rule); writers',
+    /// directories' and bare paths' go in.
+    #[test]
+    fn read_only_opens_are_tracked_only_when_every_close_is_reported() {
+        for keep in [true, false] {
+            let mut t = Tracker::new();
+            t.keep_read_only_fds(keep);
+            t.add_root(PARENT, 1, vec![]);
+            let flags = [
+                libc::O_RDONLY,
+                libc::O_WRONLY | libc::O_CREAT,
+                libc::O_RDONLY | libc::O_DIRECTORY,
+                libc::O_PATH,
+            ];
+            for (fd, flags) in (3..).zip(flags) {
+                let args = [libc::AT_FDCWD as u64, 0, flags as u64, 0, 0, 0];
+                t.apply(body(PARENT, EventKind::OpenAt, args, fd, "/etc"));
+            }
+            let file = FdTarget::File {
+                path: "/etc".into(),
+            };
+            assert_eq!(t.fd_target(PARENT, 3) == file, keep, "keep = {keep}");
+            for fd in 4..=6 {
+                assert_eq!(t.fd_target(PARENT, fd), file, "fd {fd}, keep = {keep}");
+            }
+        }
     }
 
     #[test]

@@ -131,6 +131,90 @@ fn the_kernel_skips_opens_no_signature_wants() {
     );
 }
 
+/// A close is not even emitted when Vigil never learned of its fd: 2000 read-only opens of a
+/// file (skipped by the kernel), each closed, add no event, while 2000 opens of a directory
+/// (always emitted: later paths may be relative to it), each closed, add both.
+#[test]
+fn the_kernel_skips_closes_of_fds_vigil_never_learned() {
+    if !privileged() {
+        return;
+    }
+    let events = |name: &str, flags: &str, path: &str| {
+        let script =
+            format!("import os\nfor _ in range(2000):\n    os.close(os.open({path:?}, {flags}))\n");
+        let run = vigil_run(
+            name,
+            &["--fail-on", "critical"],
+            &["python3", "-c", &script],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        status_count(&run.stderr, "event(s)")
+    };
+    let files = events("close-filter-files", "os.O_RDONLY", "/etc/hostname");
+    let dirs = events("close-filter-dirs", "os.O_RDONLY | os.O_DIRECTORY", "/etc");
+    assert!(
+        files + 3900 < dirs,
+        "{files} events for 2000 opens and closes of a file, {dirs} for those of a directory"
+    );
+}
+
+/// The close of an fd a child inherited is reported although the child never opened it, so
+/// the fd's number, reused by an open the kernel skips, is not taken for the old directory:
+/// `openat` relative to it resolves to where it really points (from /proc), and the read of
+/// the SSH key there is found. Were the close missed, the path would resolve under `decoy/`.
+#[test]
+fn an_inherited_fd_closed_and_reused_resolves_to_its_new_file() {
+    if !privileged() {
+        return;
+    }
+    let name = "fd-reuse";
+    let dir = scratch("fd-reuse-files");
+    let (decoy, ssh) = (dir.join("decoy"), dir.join("home/.ssh"));
+    std::fs::create_dir_all(&decoy).unwrap();
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("id_rsa"), "not a key\n").unwrap();
+    let findings = scratch_root()
+        .join(format!("{name}-{}", std::process::id()))
+        .join("findings.jsonl");
+    // The child keeps the reused fd open until the finding is written (30 s at most), so
+    // /proc can answer for it whenever Vigil asks.
+    let script = format!(
+        r#"
+import os, time
+d = os.open({decoy:?}, os.O_RDONLY | os.O_DIRECTORY)
+pid = os.fork()
+if pid == 0:
+    os.close(d)
+    n = os.open({ssh:?}, os.O_RDONLY)
+    assert n == d, (n, d)
+    os.close(os.open("id_rsa", os.O_RDONLY, dir_fd=n))
+    for _ in range(300):
+        if os.path.exists({findings:?}) and os.path.getsize({findings:?}) > 0:
+            break
+        time.sleep(0.1)
+    os._exit(0)
+os.waitpid(pid, 0)
+"#,
+        decoy = decoy.to_str().unwrap(),
+        ssh = ssh.to_str().unwrap(),
+        findings = findings.to_str().unwrap(),
+    );
+    let run = vigil_run(
+        name,
+        &["--fail-on", "critical"],
+        &["python3", "-c", &script],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let key = format!("{}/id_rsa", ssh.display());
+    assert!(
+        by_signature(&run.findings, "VGL-0051")
+            .iter()
+            .any(|f| f["evidence"]["path"] == key),
+        "the read of {key} through a reused fd was not found: {:?}",
+        run.findings
+    );
+}
+
 /// A batch is flushed on a timer, not only when full or at the end: the finding of a short
 /// attack is in the findings file while the command is still running.
 #[test]

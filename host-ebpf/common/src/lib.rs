@@ -346,6 +346,27 @@ pub struct PathEvent {
     pub body: SyscallBody,
 }
 
+/// An open(), openat() or openat2(): a [`PathEvent`] cut to what an open has, a third of its
+/// size. Opens are the commonest records by far, and the bytes each one writes into the ring
+/// cost the opening task.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct OpenEvent {
+    pub header: Header,
+    pub ret: i64,
+    pub args: [u64; 6],
+    /// `BODY_FLAG_*` bits.
+    pub flags: u32,
+    /// Bytes of `how` copied (openat2 only).
+    pub how_len: u32,
+    /// openat2's `struct open_how` (flags, mode, resolve).
+    pub how: [u8; OPEN_HOW_LEN],
+    pub path: [u8; PATH_LEN],
+}
+
+/// The size of `struct open_how` Vigil reads.
+pub const OPEN_HOW_LEN: usize = 24;
+
 /// A connect() with the address the caller passed.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -385,6 +406,10 @@ pub const EXIT_FLAG_HAS_CODE: u32 = 1;
 /// The whole thread group is gone (the process exited, not just a thread).
 pub const EXIT_FLAG_GROUP_DEAD: u32 = 2;
 
+/// How many fds per process the kernel remembers handing to the host (0 to `FD_SET_LEN - 1`);
+/// closes of higher fds are always reported. A power of two.
+pub const FD_SET_LEN: usize = 512;
+
 /// Syscall entry state kept per thread between `sys_enter_*` and `sys_exit_*`: arguments only.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -399,7 +424,9 @@ pub struct Stash {
 #[derive(Clone, Copy)]
 pub struct BigStash {
     pub kind: u32,
-    pub _pad: u32,
+    /// Non-zero: the fd this syscall returns goes into the caller's fd set (see the eBPF
+    /// `fd_sets` module), decided on entry where the open flags are at hand.
+    pub track_fd: u32,
     pub body: SyscallBody,
 }
 

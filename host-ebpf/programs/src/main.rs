@@ -29,17 +29,19 @@ use aya_ebpf::{
     macros::{map, tracepoint},
     maps::{lpm_trie::Key, HashMap, LpmTrie, LruHashMap, PerCpuArray, RingBuf},
     programs::TracePointContext,
-    Global,
+    EbpfContext, Global,
 };
 use vigil_ebpf_common::{
     BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent,
-    Header, NamespaceLayout, PathEvent, Stash, SyscallBody, SyscallEvent, TracepointLayout,
-    ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN, DATA_LEN,
-    ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
+    Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody, SyscallEvent,
+    TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN,
+    DATA_LEN, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
     EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
-    MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_KEY_LEN,
-    OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, PATH_LEN, SOCKADDR_LEN,
+    MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_HOW_LEN,
+    OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, PATH_LEN, SOCKADDR_LEN,
 };
+
+mod fd_sets;
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
 #[map]
@@ -95,7 +97,11 @@ struct OpenKeys {
     prefix: Key<[u8; OPEN_KEY_LEN]>,
     suffix: Key<[u8; OPEN_KEY_LEN]>,
     dir: Key<[u8; OPEN_KEY_LEN]>,
-    /// Where the last `/` is in `suffix` (see `open_unwanted`).
+    /// The path's last `OPEN_KEY_LEN` bytes, right-aligned after zeroes when it is shorter.
+    tail: [u64; OPEN_KEY_LEN / 8],
+    /// `tail` reversed (the last byte first), then room for a 63-byte copy from any offset.
+    reversed: [u64; OPEN_KEY_LEN / 4],
+    /// Where the path's last `/` is in `reversed` (see `open_unwanted`).
     slash: u32,
 }
 
@@ -111,8 +117,17 @@ static OPEN_FILTER: Global<u32> = Global::new(0);
 /// Non-zero: no signature selected close events, so a close's result is not needed and closes
 /// are reported on entry, without stashing their argument for the exit (the host's fd tables
 /// are all that reads them, and the fd is released whatever close returns). Set by the host.
+/// Closes of fds the host never learned of are then skipped (see `fd_sets`).
 #[no_mangle]
 static CLOSE_ON_ENTRY: Global<u32> = Global::new(0);
+
+/// `fd` is now in the host's fd table of `tgid`: its close will be needed.
+#[inline(always)]
+fn track_fd(tgid: u32, fd: i64) {
+    if CLOSE_ON_ENTRY.load() != 0 {
+        fd_sets::add(tgid, fd);
+    }
+}
 
 /// Field offsets of the sched tracepoints on the running kernel, set by the host.
 #[no_mangle]
@@ -311,6 +326,52 @@ fn arg(ctx: &TracePointContext, n: usize) -> u64 {
     unsafe { ctx.read_at::<u64>(SYS_ENTER_ARG0 + n * 8) }.unwrap_or(0)
 }
 
+/// The first `nargs` arguments of a `sys_enter_*` tracepoint (the rest 0), loaded from the
+/// context directly where `arg` makes a helper call each: they are read for every syscall
+/// watched. `nargs` must be a constant where this is inlined (one arm survives): the kernel
+/// refuses to attach a program that reads past its tracepoint's record, and the verifier
+/// admits only constant offsets from the unmodified context pointer.
+#[inline(always)]
+fn syscall_args(ctx: &TracePointContext, nargs: usize) -> [u64; 6] {
+    match nargs {
+        0 => [0; 6],
+        1 => first_args::<1>(ctx),
+        2 => first_args::<2>(ctx),
+        3 => first_args::<3>(ctx),
+        4 => first_args::<4>(ctx),
+        5 => first_args::<5>(ctx),
+        _ => first_args::<6>(ctx),
+    }
+}
+
+#[inline(always)]
+fn first_args<const N: usize>(ctx: &TracePointContext) -> [u64; 6] {
+    let words = ctx.as_ptr() as *const u64;
+    const FIRST: usize = SYS_ENTER_ARG0 / 8;
+    // Volatile: one load per argument, each at its own constant offset.
+    // SAFETY: offsets follow the stable syscall tracepoint layout; `N` arguments exist.
+    let load = |i: usize| unsafe { words.add(FIRST + i).read_volatile() };
+    [
+        if N > 0 { load(0) } else { 0 },
+        if N > 1 { load(1) } else { 0 },
+        if N > 2 { load(2) } else { 0 },
+        if N > 3 { load(3) } else { 0 },
+        if N > 4 { load(4) } else { 0 },
+        if N > 5 { load(5) } else { 0 },
+    ]
+}
+
+/// A `sys_exit_*` tracepoint's return value.
+#[inline(always)]
+fn ret(ctx: &TracePointContext) -> i64 {
+    // SAFETY: the stable `sys_exit_*` layout; a direct load, as in `arg`.
+    unsafe {
+        (ctx.as_ptr() as *const i64)
+            .add(SYS_EXIT_RET / 8)
+            .read_volatile()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Process lifecycle
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +391,9 @@ pub fn sched_process_fork(ctx: TracePointContext) -> u32 {
     // The child is in scope before it is ever scheduled (with `SCOPE_ALL` it already is).
     if SCOPE_ALL.load() == 0 {
         let _ = WATCHED.insert(&child, &1, 0);
+    }
+    if CLOSE_ON_ENTRY.load() != 0 {
+        fd_sets::fork(tgid, child);
     }
     match EVENTS.reserve::<ForkEvent>(0) {
         Some(mut entry) => {
@@ -375,6 +439,9 @@ pub fn sched_process_exit(ctx: TracePointContext) -> u32 {
     };
     if tid != tgid {
         let _ = WATCHED.remove(&tid);
+    }
+    if CLOSE_ON_ENTRY.load() != 0 {
+        fd_sets::exit(tid, tgid, group_dead);
     }
     if !group_dead {
         return 0;
@@ -622,8 +689,7 @@ pub fn sys_exit_execveat(ctx: TracePointContext) -> u32 {
 
 #[inline(always)]
 fn emit_result(ctx: &TracePointContext, kind: EventKind, args: [u64; 6]) -> u32 {
-    // SAFETY: stable `sys_exit_*` layout.
-    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    let ret = ret(ctx);
     emit_args(kind, args, ret)
 }
 
@@ -670,13 +736,14 @@ fn stash_args(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> u32 {
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return 0;
     };
+    let args = syscall_args(ctx, nargs);
     // SAFETY: per-CPU scratch, used only within this program run.
     unsafe {
         (*scratch).kind = kind as u32;
         (*scratch)._pad = 0;
         let mut i = 0;
         while i < 6 {
-            (*scratch).args[i] = if i < nargs { arg(ctx, i) } else { 0 };
+            (*scratch).args[i] = args[i];
             i += 1;
         }
         let _ = STASH.insert(&pid_tgid, &*scratch, 0);
@@ -704,7 +771,14 @@ fn emit_stashed(ctx: &TracePointContext, kind: EventKind) -> u32 {
     // SAFETY: entry owned by this thread until removed below.
     let args = unsafe { (*stash).args };
     let _ = STASH.remove(&key);
-    emit_result(ctx, kind, args)
+    let ret = ret(ctx);
+    if matches!(
+        kind,
+        EventKind::Socket | EventKind::Dup | EventKind::Dup2 | EventKind::Dup3
+    ) {
+        track_fd((key >> 32) as u32, ret);
+    }
+    emit_args(kind, args, ret)
 }
 
 macro_rules! stashed_syscall {
@@ -793,6 +867,11 @@ pub fn sys_enter_close(ctx: TracePointContext) -> u32 {
         return 0;
     }
     let fd = arg(&ctx, 0);
+    // First, as most closes end here: an fd outside the set is no DNS socket either, since
+    // every connect adds its fd.
+    if !fd_sets::take_for_close((pid_tgid >> 32) as u32, fd) {
+        return 0;
+    }
     // A lookup is lock-free; a delete of a missing key still takes the bucket lock.
     let key = fd_key(pid_tgid, fd);
     // SAFETY: the value is only tested for presence.
@@ -906,14 +985,15 @@ fn begin_big(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> Option<*
         return None;
     }
     let scratch = BIG_SCRATCH.get_ptr_mut(0)?;
+    let args = syscall_args(ctx, nargs);
     // SAFETY: per-CPU scratch, used only within this program run.
     unsafe {
         (*scratch).kind = kind as u32;
-        (*scratch)._pad = 0;
+        (*scratch).track_fd = 0;
         let body = &mut (*scratch).body;
         let mut i = 0;
         while i < 6 {
-            body.args[i] = if i < nargs { arg(ctx, i) } else { 0 };
+            body.args[i] = args[i];
             i += 1;
         }
         body.flags = 0;
@@ -954,6 +1034,15 @@ const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200000;
 const O_PATH: u64 = 0o10000000;
 
+/// Whether the host keeps the fd of an open with `flags` in its tables when closes are
+/// reported on entry (`Tracker::keep_read_only_fds`, off then): one that may write, or that
+/// opens a directory or a bare path, which later paths may be relative to. A read-only open's
+/// fd is looked up in /proc if an event ever names it, and its close is not reported.
+#[inline(always)]
+fn open_fd_kept(flags: u64) -> bool {
+    flags & (O_DIRECTORY | O_PATH | O_CREAT | O_TRUNC) != 0 || flags & O_ACCMODE != 0
+}
+
 /// Whether no loaded signature can want an open of `path` (`len` bytes with its NUL, as
 /// `read_str` returned) with `flags`: the host's rule (`vigil_event::open_interest`), on the
 /// coarse form of the globs, which admits every path a glob matches. Opens whose path the host
@@ -993,34 +1082,70 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
         found |= *bits as u32;
     }
 
-    // The path's last bytes, reversed, and those of its directory (up to the last `/`).
-    // Written for the verifier, which walks every iteration of a loop: raw pointers with every
-    // offset masked (a bounds-check panic would not verify), and the slash's position kept in
-    // map memory, whose contents it does not track (kept in a register, each possible value
-    // would be a state of its own: quadratic work, a third of a second of load time).
+    // The path's last bytes, reversed, and those of its directory (up to the last `/`), built
+    // a word at a time: a byte loop costs the open its iterations and the verifier a state per
+    // iteration. The window is the last `WINDOW` bytes (the tag takes the key's first).
     let l = len - 1;
     const WINDOW: usize = OPEN_KEY_LEN - 1;
-    const MASK: usize = OPEN_KEY_LEN - 1;
-    const NO_SLASH: u32 = WINDOW as u32;
+    let seen = if l < WINDOW { l } else { WINDOW };
+    let n = if l < OPEN_KEY_LEN { l } else { OPEN_KEY_LEN };
+    let tail = (*keys).tail.as_mut_ptr();
+    let mut w = 0;
+    while w < OPEN_KEY_LEN / 8 {
+        *tail.add(w) = 0;
+        w += 1;
+    }
+    // `n` is 1..=64 (`l` >= 1 as `len` >= 2); both masks only restate that for the verifier.
+    let n = n & (OPEN_KEY_LEN * 2 - 1);
+    if n == 0
+        || n > OPEN_KEY_LEN
+        || bpf_probe_read_kernel(
+            (tail as *mut u8).add((OPEN_KEY_LEN - n) & (OPEN_KEY_LEN - 1)) as *mut c_void,
+            n as u32,
+            path.add((l - n) & (PATH_LEN - 1)) as *const c_void,
+        ) != 0
+    {
+        return false;
+    }
+    // Reversed word by word; the first slash (the path's last) found on the way: a zero byte
+    // of `word ^ "////////"`, exactly (no borrow between bytes). Its position is kept in map
+    // memory, whose contents the verifier does not track: in a register, each way through the
+    // words would be a state of its own for the rest of the function.
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let reversed = (*keys).reversed.as_mut_ptr();
+    (*keys).slash = WINDOW as u32;
+    let mut w = OPEN_KEY_LEN / 8;
+    while w > 0 {
+        w -= 1;
+        let word = (*tail.add(OPEN_KEY_LEN / 8 - 1 - w)).swap_bytes();
+        *reversed.add(w) = word;
+        let x = word ^ SLASHES;
+        let mut zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        if w == OPEN_KEY_LEN / 8 - 1 {
+            // The 64th byte is past the window.
+            zeros &= !(0x80 << 56);
+        }
+        if zeros != 0 {
+            // The lowest marked byte's index: count the bytes below it.
+            let below = (zeros & zeros.wrapping_neg()) - 1;
+            (*keys).slash = (w * 8) as u32 + ((below >> 7 & ONES).wrapping_mul(ONES) >> 56) as u32;
+        }
+    }
     let suffix = (*keys).suffix.data.as_mut_ptr();
     let dir = (*keys).dir.data.as_mut_ptr();
     *suffix = OPEN_TAG_SUFFIX;
     *dir = OPEN_TAG_DIR_SUFFIX;
-    (*keys).slash = NO_SLASH;
-    let mut i = 0;
-    while i < WINDOW && i < l {
-        let c = *path.add((l - 1 - i) & (PATH_LEN - 1));
-        *suffix.add((1 + i) & MASK) = c;
-        if c == b'/' && (*keys).slash == NO_SLASH {
-            (*keys).slash = i as u32;
-        }
-        let slash = (*keys).slash;
-        if slash != NO_SLASH {
-            *dir.add((1 + i - slash as usize) & MASK) = c;
-        }
-        i += 1;
+    // Bytes past a key's length are never compared: always copy the whole window.
+    if bpf_probe_read_kernel(
+        suffix.add(1) as *mut c_void,
+        WINDOW as u32,
+        reversed as *const c_void,
+    ) != 0
+    {
+        return false;
     }
-    let seen = if l < WINDOW { l } else { WINDOW };
     (*keys).suffix.prefix_len = (8 * (1 + seen)) as u32;
     if let Some(bits) = OPEN_SUFFIXES.get(&(*keys).suffix) {
         found |= *bits as u32;
@@ -1028,6 +1153,15 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     let slash = (*keys).slash as usize;
     // The whole directory suffix an entry may name must be in the window.
     if slash >= seen || (l > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
+        return false;
+    }
+    let slash = slash & (OPEN_KEY_LEN - 1);
+    if bpf_probe_read_kernel(
+        dir.add(1) as *mut c_void,
+        WINDOW as u32,
+        (reversed as *const u8).add(slash) as *const c_void,
+    ) != 0
+    {
         return false;
     }
     (*keys).dir.prefix_len = (8 * (1 + seen - slash)) as u32;
@@ -1101,28 +1235,34 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
         let body = &mut (*scratch).body as *mut SyscallBody;
         let mut len0 = 0;
         if spec.path0 >= 0 {
-            len0 = read_str((*body).path[0].as_mut_ptr(), arg(ctx, spec.path0 as usize));
+            len0 = read_str(
+                (*body).path[0].as_mut_ptr(),
+                stashed_arg(body, spec.path0 as usize),
+            );
             if len0 >= PATH_LEN {
                 (*body).flags |= BODY_FLAG_PATH0_TRUNCATED;
             }
         }
         if spec.path1 >= 0
-            && read_str((*body).path[1].as_mut_ptr(), arg(ctx, spec.path1 as usize)) >= PATH_LEN
+            && read_str(
+                (*body).path[1].as_mut_ptr(),
+                stashed_arg(body, spec.path1 as usize),
+            ) >= PATH_LEN
         {
             (*body).flags |= BODY_FLAG_PATH1_TRUNCATED;
         }
         if spec.addr.0 >= 0 {
             read_addr(
                 body,
-                arg(ctx, spec.addr.0 as usize),
-                arg(ctx, spec.addr.1 as usize),
+                stashed_arg(body, spec.addr.0 as usize),
+                stashed_arg(body, spec.addr.1 as usize),
             );
         }
         if spec.data_str >= 0 {
             let n = bpf_probe_read_user_str(
                 (*body).data.as_mut_ptr() as *mut c_void,
                 DATA_LEN as u32,
-                arg(ctx, spec.data_str as usize) as *const c_void,
+                stashed_arg(body, spec.data_str as usize) as *const c_void,
             );
             if n > 0 {
                 (*body).data_len = (n - 1) as u32;
@@ -1131,13 +1271,13 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
         if spec.data_fixed.0 >= 0 {
             read_data(
                 body,
-                arg(ctx, spec.data_fixed.0 as usize),
+                stashed_arg(body, spec.data_fixed.0 as usize),
                 spec.data_fixed.1 as u64,
             );
         }
         let open_flags = match spec.open_flags {
             OpenFlags::None => None,
-            OpenFlags::Arg(n) => Some(arg(ctx, n)),
+            OpenFlags::Arg(n) => Some(stashed_arg(body, n)),
             // openat2: `struct open_how` starts with the flags.
             OpenFlags::HowInData => first_word(body),
         };
@@ -1145,9 +1285,19 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
             if open_unwanted(flags, (*body).path[0].as_ptr(), len0) {
                 return 0;
             }
+            (*scratch).track_fd = u32::from(open_fd_kept(flags));
         }
     }
     commit_big(scratch)
+}
+
+#[inline(always)]
+unsafe fn stashed_arg(body: *const SyscallBody, n: usize) -> u64 {
+    if n < 6 {
+        (*body).args[n]
+    } else {
+        0
+    }
 }
 
 /// This thread's `BigStash` for `kind`, or `None` (a stale entry of another kind is dropped).
@@ -1168,13 +1318,69 @@ fn emit_big(ctx: &TracePointContext, kind: EventKind) -> u32 {
     let Some((key, stash)) = take_big(kind) else {
         return 0;
     };
+    if matches!(
+        kind,
+        EventKind::Open | EventKind::OpenAt | EventKind::OpenAt2
+    ) {
+        return emit_open(ctx, kind, key, stash);
+    }
     emit_big_from(ctx, kind, key, stash)
+}
+
+/// An open's record: the compact `OpenEvent`, not a whole `PathEvent`.
+#[inline(always)]
+fn emit_open(ctx: &TracePointContext, kind: EventKind, key: u64, stash: *mut BigStash) -> u32 {
+    let ret = ret(ctx);
+    // SAFETY: `stash` is this thread's entry.
+    if unsafe { (*stash).track_fd } != 0 {
+        track_fd((key >> 32) as u32, ret);
+    }
+    match EVENTS.reserve::<OpenEvent>(0) {
+        Some(mut entry) => {
+            let ev = entry.as_mut_ptr();
+            // SAFETY: `ev` is a reserved record; `stash` is this thread's entry; each copy is
+            // exactly its destination's size.
+            unsafe {
+                let body = &(*stash).body;
+                fill_header(&mut (*ev).header, kind);
+                (*ev).ret = ret;
+                (*ev).args = body.args;
+                (*ev).flags = body.flags;
+                (*ev).how_len = if body.data_len as usize >= OPEN_HOW_LEN {
+                    OPEN_HOW_LEN as u32
+                } else {
+                    0
+                };
+                if bpf_probe_read_kernel(
+                    (*ev).how.as_mut_ptr() as *mut c_void,
+                    OPEN_HOW_LEN as u32,
+                    body.data.as_ptr() as *const c_void,
+                ) != 0
+                    || bpf_probe_read_kernel(
+                        (*ev).path.as_mut_ptr() as *mut c_void,
+                        PATH_LEN as u32,
+                        body.path[0].as_ptr() as *const c_void,
+                    ) != 0
+                {
+                    (*ev).how_len = 0;
+                    (*ev).path[0] = 0;
+                }
+            }
+            entry.submit(commit_flags(kind));
+        }
+        None => count_lost(),
+    }
+    let _ = BIG_STASH.remove(&key);
+    0
 }
 
 #[inline(always)]
 fn emit_big_from(ctx: &TracePointContext, kind: EventKind, key: u64, stash: *mut BigStash) -> u32 {
-    // SAFETY: stable `sys_exit_*` layout.
-    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    let ret = ret(ctx);
+    // SAFETY: `stash` is this thread's entry.
+    if unsafe { (*stash).track_fd } != 0 {
+        track_fd((key >> 32) as u32, ret);
+    }
     match EVENTS.reserve::<PathEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
@@ -1518,7 +1724,7 @@ pub fn sys_exit_bpf(ctx: TracePointContext) -> u32 {
     // SAFETY: stable `sys_exit_*` layout; `stash` is this thread's entry; every read of
     // `data` is at a constant offset inside it.
     unsafe {
-        let ret = ctx.read_at::<i64>(SYS_EXIT_RET).unwrap_or(-1);
+        let ret = ret(&ctx);
         let body = &mut (*stash).body as *mut SyscallBody;
         (*body).args[3] = 0;
         if ret >= 0 {
@@ -1595,7 +1801,7 @@ fn emit_accept(ctx: &TracePointContext, kind: EventKind) -> u32 {
     };
     // SAFETY: stable `sys_exit_*` layout; `stash` is this thread's entry.
     unsafe {
-        let ret = ctx.read_at::<i64>(SYS_EXIT_RET).unwrap_or(-1);
+        let ret = ret(ctx);
         let body = &mut (*stash).body as *mut SyscallBody;
         let addr = (*body).args[1];
         let len_ptr = (*body).args[2];
@@ -1610,6 +1816,7 @@ fn emit_accept(ctx: &TracePointContext, kind: EventKind) -> u32 {
                 read_addr(body, addr, len as u64);
             }
         }
+        (*stash).track_fd = 1;
     }
     emit_big_from(ctx, kind, key, stash)
 }
@@ -1644,8 +1851,7 @@ pub fn sys_exit_connect(ctx: TracePointContext) -> u32 {
     let Some((key, stash)) = take_big(EventKind::Connect) else {
         return 0;
     };
-    // SAFETY: stable `sys_exit_*` layout.
-    let ret = unsafe { ctx.read_at::<i64>(SYS_EXIT_RET) }.unwrap_or(0);
+    let ret = ret(&ctx);
     // SAFETY: `stash` is this thread's entry.
     unsafe {
         let body = &(*stash).body;
@@ -1655,6 +1861,8 @@ pub fn sys_exit_connect(ctx: TracePointContext) -> u32 {
         } else if ret == 0 {
             let _ = DNS_FDS.remove(&fd);
         }
+        // The host notes the socket's peer, whatever it knew of the fd before.
+        track_fd((key >> 32) as u32, body.args[0] as i64);
     }
     match EVENTS.reserve::<ConnectEvent>(0) {
         Some(mut entry) => {
@@ -1716,8 +1924,8 @@ pub fn sys_exit_sendto(ctx: TracePointContext) -> u32 {
 
 /// sendmsg and sendmmsg (whose `mmsghdr` starts with a `msghdr`): the first message.
 #[inline(always)]
-fn stash_msg(ctx: &TracePointContext, kind: EventKind) -> u32 {
-    let Some(scratch) = begin_big(ctx, kind, 4) else {
+fn stash_msg(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> u32 {
+    let Some(scratch) = begin_big(ctx, kind, nargs) else {
         return 0;
     };
     // SAFETY: scratch is this CPU's entry; copies are bounded by their destinations.
@@ -1755,7 +1963,7 @@ fn stash_msg(ctx: &TracePointContext, kind: EventKind) -> u32 {
 
 #[tracepoint]
 pub fn sys_enter_sendmsg(ctx: TracePointContext) -> u32 {
-    stash_msg(&ctx, EventKind::SendMsg)
+    stash_msg(&ctx, EventKind::SendMsg, 3)
 }
 
 #[tracepoint]
@@ -1765,7 +1973,7 @@ pub fn sys_exit_sendmsg(ctx: TracePointContext) -> u32 {
 
 #[tracepoint]
 pub fn sys_enter_sendmmsg(ctx: TracePointContext) -> u32 {
-    stash_msg(&ctx, EventKind::SendMmsg)
+    stash_msg(&ctx, EventKind::SendMmsg, 4)
 }
 
 #[tracepoint]
