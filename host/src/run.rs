@@ -13,6 +13,7 @@ use std::{
     path::{Path, PathBuf},
     process::ExitStatus,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use anyhow::{Context, Result};
@@ -44,11 +45,16 @@ use crate::{
 
 /// The watched command's pid once armed (0 before): a panic in Vigil kills it, since nothing
 /// would watch it any more.
-/// How often the ring is drained without a wake-up from the kernel. Short enough that a storm
-/// of a million records a second stays under the backlog at which every record wakes us (an
-/// eighth of the default ring, see `commit_flags` in the eBPF programs): at 10 ms, those
-/// wake-ups cost a relative-path open 260 ns of its ~580 in the kernel program.
-pub const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(1);
+/// How often the ring is drained without a wake-up from the kernel while records arrive
+/// quickly: often enough that a storm of a million records a second stays under the backlog at
+/// which every record wakes us (an eighth of the default ring, see `commit_flags` in the eBPF
+/// programs). At 10 ms, those wake-ups cost a relative-path open 260 ns of its ~580 in the
+/// kernel program.
+const DRAIN_BUSY: Duration = Duration::from_millis(1);
+/// The same while they trickle: waking up every millisecond of a quiet build costs ~2% of a core.
+const DRAIN_IDLE: Duration = Duration::from_millis(10);
+/// A drain that found at least this many records keeps the short period.
+const BUSY_RECORDS: usize = 32;
 
 pub static WATCHED_ROOT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -436,18 +442,33 @@ pub async fn follow<T>(
 ) -> Result<T> {
     tokio::pin!(until);
     // Most records are committed without waking us (see `commit_flags` in the eBPF
-    // programs): drain on a short timer too.
-    let mut tick = tokio::time::interval(DRAIN_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // programs): drain on a timer too, a short one while records arrive quickly.
+    // A fixed cadence (not a sleep after each drain): a drain that took longer than the period
+    // is followed by the next at once.
+    let ticker = |period| {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick
+    };
+    let (mut period, mut tick) = (DRAIN_IDLE, ticker(DRAIN_IDLE));
     let out = loop {
-        tokio::select! {
+        let drained = tokio::select! {
             guard = ring.readable_mut() => {
                 let mut guard = guard?;
-                drain(guard.get_inner_mut(), pipeline)?;
+                let drained = drain(guard.get_inner_mut(), pipeline)?;
                 guard.clear_ready();
+                drained
             }
             _ = tick.tick() => drain(ring.get_mut(), pipeline)?,
             out = &mut until => break out?,
+        };
+        let next = if drained >= BUSY_RECORDS {
+            DRAIN_BUSY
+        } else {
+            DRAIN_IDLE
+        };
+        if next != period {
+            (period, tick) = (next, ticker(next));
         }
     };
     drain(ring.get_mut(), pipeline)?;
@@ -668,12 +689,14 @@ fn lossy(command: &[OsString]) -> Vec<String> {
         .collect()
 }
 
-/// Consumes every record currently in the ring buffer.
-fn drain(ring: &mut RingBuf<MapData>, pipeline: &mut Pipeline) -> Result<()> {
+/// Consumes every record currently in the ring buffer; returns how many there were.
+fn drain(ring: &mut RingBuf<MapData>, pipeline: &mut Pipeline) -> Result<usize> {
+    let mut records = 0;
     while let Some(item) = ring.next() {
         pipeline.feed(&item)?;
+        records += 1;
     }
-    Ok(())
+    Ok(records)
 }
 
 fn forward(pid: u32, sig: i32) {
