@@ -911,6 +911,48 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_with_random_corruptions_reads_as_the_derived_decoder_reads_it() {
+        // Several bytes at once, anywhere in a whole batch, from a fixed-seed generator (a
+        // 64-bit LCG: reproducible, and no dependency for it).
+        let bytes = batch_of(&samples());
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        for _ in 0..20_000 {
+            let mut corrupt = bytes.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % corrupt.len();
+                corrupt[at] = next() as u8;
+            }
+            let mut rest = &corrupt[..];
+            let mut reader = batch::read(&corrupt);
+            loop {
+                let want = derived(rest);
+                match (want, reader.next()) {
+                    (Ok((want, used)), Some(Ok(got))) => {
+                        assert_eq!(got, want);
+                        rest = &rest[used..];
+                        assert_eq!(reader.remaining(), rest.len());
+                        if rest.is_empty() {
+                            assert!(reader.next().is_none());
+                            break;
+                        }
+                    }
+                    (Err(_), Some(Err(_))) => {
+                        assert!(reader.next().is_none(), "reading stops at the error");
+                        break;
+                    }
+                    (want, got) => panic!("{want:?} vs {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn recycled_argv_vectors_do_not_leak_into_later_events() {
         let events = samples();
         let bytes = batch_of(&events);
