@@ -17,7 +17,7 @@ use std::{
 use anyhow::{Context, Result};
 
 use crate::{
-    event::{batch, Event, EventData, Kind},
+    event::{batch, Event, EventData, Kind, KindSet},
     open_filter::OpenFilter,
     report::{Finding, ProcessReport, Reporter},
     sandbox::{wit, LoadedSignature, Shape},
@@ -109,6 +109,9 @@ pub struct Batch {
     /// Every event encoded for batched handlers, end to end; `spans[i]` is event `i`.
     encoded: Vec<u8>,
     spans: Vec<Range<usize>>,
+    /// The kinds of the events, in order, and as a set.
+    kinds: Vec<Kind>,
+    kind_set: KindSet,
 }
 
 impl Batch {
@@ -132,7 +135,10 @@ impl Batch {
                 spans.push(start..encoded.len());
             }
         }
+        let kinds: Vec<Kind> = jobs.iter().map(|job| job.event.data.kind()).collect();
         Ok(Batch {
+            kind_set: kinds.iter().copied().collect(),
+            kinds,
             typed: jobs.iter().map(|_| OnceLock::new()).collect(),
             jobs,
             encoded,
@@ -141,7 +147,12 @@ impl Batch {
     }
 
     pub fn kind(&self, index: usize) -> Kind {
-        self.jobs[index].event.data.kind()
+        self.kinds[index]
+    }
+
+    /// The kinds of events the batch holds.
+    pub fn kinds(&self) -> KindSet {
+        self.kind_set
     }
 
     pub fn len(&self) -> usize {
@@ -363,6 +374,9 @@ fn work(
 ) -> LoadedSignature {
     let mut selected = Vec::with_capacity(MAX_BATCH);
     for batch in rx {
+        if !sig.selects_any(batch.kinds()) {
+            continue;
+        }
         selected.clear();
         // A disabled signature still "selects": its events are counted as missed.
         selected.extend((0..batch.len()).filter(|&i| sig.wants(&batch.jobs[i].event)));

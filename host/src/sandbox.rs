@@ -22,7 +22,7 @@ use crate::{
     cli::{Setting, Severity},
     compile_cache::{sha256_hex, CompileCache},
     dispatcher::Batch,
-    event::{EventData, Kind},
+    event::{EventData, Kind, KindSet},
     tracker::Tracker,
 };
 use vigil_event::open_interest::{Matcher, OpenInterest};
@@ -306,6 +306,7 @@ impl Runtime {
             tracker,
             instance: None,
             metadata: Metadata::placeholder(),
+            kinds: KindSet::default(),
             failures: 0,
             failed_calls: 0,
             missed_events: 0,
@@ -321,6 +322,7 @@ impl Runtime {
             .describe(&mut store)
             .map_err(|e| anyhow!("{origin}: describe() failed: {e:#}"))?;
         sig.metadata = Metadata::from_wit(origin, meta)?;
+        sig.kinds = sig.metadata.events.iter().copied().collect();
         store.data_mut().label = sig.metadata.id.clone();
         let settings: Vec<(String, String)> = all_settings
             .iter()
@@ -664,6 +666,8 @@ pub struct LoadedSignature {
     tracker: SharedTracker,
     instance: Option<(Store<SignatureState>, Instance)>,
     pub metadata: Metadata,
+    /// `metadata.events`, as a set checked once per batch.
+    kinds: KindSet,
     failures: u32,
     /// Failed calls over the whole run: each is an event (typed) or a batch of events
     /// (batched) this signature did not judge.
@@ -756,7 +760,13 @@ impl LoadedSignature {
 
     /// Whether the signature selected `kind` (disabled or not).
     pub fn selects(&self, kind: Kind) -> bool {
-        self.metadata.events.contains(&kind)
+        self.kinds.contains(kind)
+    }
+
+    /// Whether the signature selected any of `kinds` (a batch's): when not, none of the
+    /// batch's events is for it, and its worker need not look at them one by one.
+    pub fn selects_any(&self, kinds: KindSet) -> bool {
+        self.kinds.intersects(kinds)
     }
 
     /// Whether the signature wants this event: its kind is selected and, for an open, its

@@ -106,7 +106,9 @@ pub trait Signature: Default + 'static {
 /// logged; the findings so far are kept.
 pub fn run_batch<S: Signature>(signature: &mut S, bytes: &[u8]) -> Vec<BatchFinding> {
     let mut out = Vec::new();
-    for (index, event) in vigil_event::batch::read(bytes).enumerate() {
+    let mut events = vigil_event::batch::read(bytes);
+    let mut index = 0u32;
+    while let Some(event) = events.next() {
         match event {
             Ok(event) => {
                 out.extend(
@@ -114,10 +116,11 @@ pub fn run_batch<S: Signature>(signature: &mut S, bytes: &[u8]) -> Vec<BatchFind
                         .on_event(&event)
                         .into_iter()
                         .map(|finding| BatchFinding {
-                            event: index as u32,
+                            event: index,
                             finding,
                         }),
-                )
+                );
+                events.recycle(event);
             }
             Err(e) => {
                 host::log(
@@ -127,6 +130,7 @@ pub fn run_batch<S: Signature>(signature: &mut S, bytes: &[u8]) -> Vec<BatchFind
                 break;
             }
         }
+        index += 1;
     }
     out
 }

@@ -423,6 +423,39 @@ impl Kind {
     }
 }
 
+/// A set of event kinds, one bit each: what the dispatcher checks once per batch and per
+/// signature, so a signature that wants none of a batch's kinds costs next to nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KindSet(u32);
+
+// One bit per kind.
+const _: () = assert!(Kind::ALL.len() <= u32::BITS as usize);
+
+impl KindSet {
+    pub fn insert(&mut self, kind: Kind) {
+        self.0 |= 1 << kind as u32;
+    }
+
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & (1 << kind as u32) != 0
+    }
+
+    /// Whether the two sets share a kind.
+    pub fn intersects(self, other: KindSet) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl FromIterator<Kind> for KindSet {
+    fn from_iter<I: IntoIterator<Item = Kind>>(kinds: I) -> Self {
+        let mut set = KindSet::default();
+        for kind in kinds {
+            set.insert(kind);
+        }
+        set
+    }
+}
+
 /// Socket address families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
 #[serde(rename_all = "snake_case")]
@@ -531,9 +564,10 @@ impl<S> std::ops::Deref for Observed<S> {
 /// [`Observed`] values laid end to end, in event order; a finding names its event by position.
 pub mod open_flags;
 pub mod open_interest;
+mod wire;
 
 pub mod batch {
-    use super::{Event, Observed, Process};
+    use super::{wire::Wire, Event, Observed, Process};
 
     fn config() -> impl bincode::config::Config {
         bincode::config::standard()
@@ -552,18 +586,26 @@ pub mod batch {
 
     /// The events in `bytes`, borrowing their strings from it.
     pub fn read(bytes: &[u8]) -> Reader<'_> {
-        Reader { rest: bytes }
+        Reader {
+            wire: Wire::new(bytes),
+        }
     }
 
     /// Iterator over a batch; stops at the first malformed event (after yielding its error).
     pub struct Reader<'a> {
-        rest: &'a [u8],
+        wire: Wire<'a>,
     }
 
-    impl Reader<'_> {
+    impl<'a> Reader<'a> {
         /// Bytes not read yet: with the batch's length, where the next event starts.
         pub fn remaining(&self) -> usize {
-            self.rest.len()
+            self.wire.rest.len()
+        }
+
+        /// Hands back an event read from this batch once done with it, so that the next
+        /// events reuse its argv vectors instead of allocating theirs.
+        pub fn recycle(&mut self, seen: Observed<&'a str>) {
+            self.wire.recycle(seen);
         }
     }
 
@@ -571,19 +613,14 @@ pub mod batch {
         type Item = Result<Observed<&'a str>, bincode::error::DecodeError>;
 
         fn next(&mut self) -> Option<Self::Item> {
-            if self.rest.is_empty() {
+            if self.wire.rest.is_empty() {
                 return None;
             }
-            match bincode::borrow_decode_from_slice(self.rest, config()) {
-                Ok((seen, used)) => {
-                    self.rest = &self.rest[used..];
-                    Some(Ok(seen))
-                }
-                Err(e) => {
-                    self.rest = &[];
-                    Some(Err(e))
-                }
+            let seen = self.wire.observed();
+            if seen.is_err() {
+                self.wire.rest = &[];
             }
+            Some(seen)
         }
     }
 }
@@ -729,6 +766,19 @@ mod tests {
             other => panic!("not an exec: {other:?}"),
         }
         assert_eq!(read[1].data.result(), Some(-115));
+    }
+
+    #[test]
+    fn kind_sets_hold_every_kind_apart() {
+        for kind in Kind::ALL {
+            let set: KindSet = [kind].into_iter().collect();
+            for other in Kind::ALL {
+                assert_eq!(set.contains(other), other == kind, "{kind:?} {other:?}");
+                let single: KindSet = [other].into_iter().collect();
+                assert_eq!(set.intersects(single), other == kind);
+            }
+        }
+        assert!(!KindSet::default().intersects(Kind::ALL.into_iter().collect()));
     }
 
     #[test]

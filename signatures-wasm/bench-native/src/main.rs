@@ -37,9 +37,11 @@ fn bench<S: Signature>(bytes: &[u8], spans: &[(Kind, Range<usize>)]) {
     let events = spans.len() as u64;
     let mut findings = 0usize;
     let start = Instant::now();
-    for event in vigil_event::batch::read(&selected) {
+    let mut reader = vigil_event::batch::read(&selected);
+    while let Some(event) = reader.next() {
         let event = event.expect("the batch file is malformed");
         findings += std::hint::black_box(signature.on_event(&event)).len();
+        reader.recycle(event);
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
