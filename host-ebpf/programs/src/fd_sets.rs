@@ -31,7 +31,7 @@ static FD_SETS: HashMap<u32, FdSet> = HashMap::with_max_entries(8192, 0);
 static EMPTY_FD_SET: Array<FdSet> = Array::with_max_entries(1, 0);
 
 /// Index 0 set to 1 once an entry could not be added: from then on every close is reported.
-/// The host reads it for its statistics.
+/// The host says so at the end of a run.
 #[map]
 static FD_SETS_FULL: Array<u32> = Array::with_max_entries(1, 0);
 
