@@ -615,7 +615,7 @@ impl Tracker {
                     }
                 };
                 let path = self.resolve(pid, dir, &p0);
-                if ret >= 0 && (self.read_only_fds || open_fd_kept(flags)) {
+                if ret >= 0 && (self.read_only_fds || vigil_ebpf_common::open_fd_kept(flags)) {
                     self.set_fd(
                         pid,
                         ret as i32,
@@ -896,8 +896,9 @@ impl Tracker {
     /// Whether the fds of read-only opens (not of a directory, not `O_PATH`) go into the fd
     /// tables; on by default. Off when the kernel reports only the closes of fds the tables
     /// hold, as it does when no signature selected closes (`CLOSE_ON_ENTRY`): the kernel then
-    /// leaves such opens' fds out of its own sets by the same rule, [`open_fd_kept`]. What an
-    /// event later says of such an fd is looked up in /proc.
+    /// leaves such opens' fds out of its own sets by the same rule, which both call
+    /// ([`vigil_ebpf_common::open_fd_kept`]). What an event later says of such an fd is looked
+    /// up in /proc.
     pub fn keep_read_only_fds(&mut self, keep: bool) {
         self.read_only_fds = keep;
     }
@@ -922,14 +923,6 @@ impl Tracker {
         }
         procfs::fd_target(&mut self.io, pid, fd).unwrap_or(FdTarget::Unknown)
     }
-}
-
-/// Whether an open with `flags` has its fd kept when read-only opens' are not: it may write,
-/// or it opens a directory or a bare path (later paths may be relative to it). The eBPF
-/// program `open_fd_kept` applies the same rule to decide which closes to report.
-fn open_fd_kept(flags: u64) -> bool {
-    let kept = (libc::O_DIRECTORY | libc::O_PATH | libc::O_CREAT | libc::O_TRUNC) as u64;
-    flags & kept != 0 || flags & libc::O_ACCMODE as u64 != 0
 }
 
 /// The syscall a wire kind stands for.

@@ -474,6 +474,24 @@ pub struct FdLayout {
     pub _pad: u32,
 }
 
+/// `open(2)` flags, as both sides read them.
+pub const O_ACCMODE: u64 = 0o3;
+pub const O_WRONLY: u64 = 0o1;
+pub const O_CREAT: u64 = 0o100;
+pub const O_TRUNC: u64 = 0o1000;
+pub const O_DIRECTORY: u64 = 0o200000;
+pub const O_PATH: u64 = 0o10000000;
+
+/// Whether the fd of an open with `flags` goes into the host's fd tables (and the kernel's fd
+/// sets) when closes are reported on entry: one that may write, or that opens a directory or a
+/// bare path, which later paths may be relative to. A read-only open's fd is looked up in /proc
+/// if an event ever names it, and its close is not reported. The kernel and the tracker both
+/// call this, so the close of every fd the tracker holds is reported.
+#[inline(always)]
+pub fn open_fd_kept(flags: u64) -> bool {
+    flags & (O_DIRECTORY | O_PATH | O_CREAT | O_TRUNC) != 0 || flags & O_ACCMODE != 0
+}
+
 /// The open filter (`OPEN_FILTER`, `OPEN_PREFIXES`, `OPEN_SUFFIXES`): which absolute-path opens
 /// the kernel emits when no loaded signature wants every open. Bit set in `OPEN_FILTER`: opens
 /// that may read (or write) are emitted only when their path matches an entry for reads (or

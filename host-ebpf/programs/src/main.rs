@@ -32,13 +32,14 @@ use aya_ebpf::{
     EbpfContext, Global,
 };
 use vigil_ebpf_common::{
-    BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent,
-    Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody, SyscallEvent,
+    open_fd_kept, BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout,
+    ForkEvent, Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody, SyscallEvent,
     TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN,
     DATA_LEN, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
     EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
     MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_HOW_LEN,
-    OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, PATH_LEN, SOCKADDR_LEN,
+    OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, O_ACCMODE, O_CREAT, O_DIRECTORY, O_PATH,
+    O_TRUNC, O_WRONLY, PATH_LEN, SOCKADDR_LEN,
 };
 
 mod fd_sets;
@@ -364,7 +365,7 @@ fn first_args<const N: usize>(ctx: &TracePointContext) -> [u64; 6] {
 /// A `sys_exit_*` tracepoint's return value.
 #[inline(always)]
 fn ret(ctx: &TracePointContext) -> i64 {
-    // SAFETY: the stable `sys_exit_*` layout; a direct load, as in `arg`.
+    // SAFETY: the stable `sys_exit_*` layout; a direct load, as in `first_args`.
     unsafe {
         (ctx.as_ptr() as *const i64)
             .add(SYS_EXIT_RET / 8)
@@ -1025,22 +1026,6 @@ unsafe fn read_str(dst: *mut u8, src: u64) -> usize {
     } else {
         n as usize
     }
-}
-
-const O_ACCMODE: u64 = 0o3;
-const O_WRONLY: u64 = 0o1;
-const O_CREAT: u64 = 0o100;
-const O_TRUNC: u64 = 0o1000;
-const O_DIRECTORY: u64 = 0o200000;
-const O_PATH: u64 = 0o10000000;
-
-/// Whether the host keeps the fd of an open with `flags` in its tables when closes are
-/// reported on entry (`Tracker::keep_read_only_fds`, off then): one that may write, or that
-/// opens a directory or a bare path, which later paths may be relative to. A read-only open's
-/// fd is looked up in /proc if an event ever names it, and its close is not reported.
-#[inline(always)]
-fn open_fd_kept(flags: u64) -> bool {
-    flags & (O_DIRECTORY | O_PATH | O_CREAT | O_TRUNC) != 0 || flags & O_ACCMODE != 0
 }
 
 /// Whether no loaded signature can want an open of `path` (`len` bytes with its NUL, as
