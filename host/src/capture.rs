@@ -12,7 +12,12 @@ use aya::{
 };
 use vigil_ebpf_common::{EventKind as K, FdLayout, NamespaceLayout, TracepointLayout};
 
-use crate::{btf::Btf, event::Kind, open_filter::OpenFilter};
+use crate::{
+    btf::Btf,
+    cwd_tails::CwdTails,
+    event::Kind,
+    open_filter::{CwdJudge, OpenFilter},
+};
 
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/vigil-ebpf"));
 
@@ -153,6 +158,12 @@ impl Capture {
         self.watched
             .insert(pid, 1, 0)
             .with_context(|| format!("arming capture for pid {pid}"))
+    }
+
+    /// The maps through which the host gives the kernel each process's cwd (see `cwd_tails`);
+    /// `None` when the open filter judges no opens.
+    pub fn cwd_tails(&mut self, judge: Option<CwdJudge>) -> Result<Option<CwdTails>> {
+        CwdTails::take(&mut self.ebpf, judge)
     }
 
     /// Records dropped because the ring buffer was full, summed over CPUs.

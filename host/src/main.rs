@@ -11,6 +11,7 @@ mod btf;
 mod capture;
 mod cli;
 mod compile_cache;
+mod cwd_tails;
 mod daemon;
 mod decode;
 mod dispatcher;

@@ -13,8 +13,8 @@ use aya::{
     Ebpf,
 };
 use vigil_ebpf_common::{
-    OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_KEY_LEN, OPEN_SUFFIX_MAX,
-    OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX,
+    CwdTail, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_KEY_LEN,
+    OPEN_SUFFIX_MAX, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX,
 };
 use vigil_event::open_interest::{may_read, may_write, Coarse};
 
@@ -75,6 +75,18 @@ impl OpenFilter {
             Some(list) => list.iter().any(|c| c.admits(path)),
         };
         (may_read(flags) && side(&self.reads)) || (may_write(flags) && side(&self.writes))
+    }
+
+    /// How to tell the kernel about working directories, so that it judges relative opens too
+    /// (see [`CwdJudge`]); `None` when no direction is filtered.
+    pub fn cwd_judge(&self) -> Option<CwdJudge> {
+        if self.bits() == 0 {
+            return None;
+        }
+        let (prefixes, _) = self.entries();
+        Some(CwdJudge {
+            prefixes: prefixes.into_iter().map(|(bytes, _, _)| bytes).collect(),
+        })
     }
 
     /// The `OPEN_FILTER` global: which directions are filtered.
@@ -152,6 +164,48 @@ impl OpenFilter {
             }
         }
         Ok(())
+    }
+}
+
+/// The prefix entries of a filter, to decide which working directories the kernel may judge
+/// relative opens in: it checks those against the suffix table only.
+pub struct CwdJudge {
+    prefixes: Vec<Vec<u8>>,
+}
+
+impl CwdJudge {
+    /// What the kernel needs to judge relative opens in the absolute directory `cwd` as the
+    /// tracker resolves them: `cwd` followed by `/`, reversed. `None` when some prefix entry
+    /// could match a path under `cwd`.
+    pub fn tail(&self, cwd: &str) -> Option<CwdTail> {
+        if !cwd.starts_with('/') {
+            return None;
+        }
+        // The tracker joins with `.` and `..` resolved (`procfs::join`); so does this.
+        let mut dir = crate::procfs::join(cwd, ".");
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        let dir = dir.as_bytes();
+        let blocked = self
+            .prefixes
+            .iter()
+            .any(|p| p.starts_with(dir) || dir.starts_with(p));
+        if blocked {
+            return None;
+        }
+        let mut tail = CwdTail {
+            len: u32::try_from(dir.len()).ok()?,
+            _pad: 0,
+            reversed: [0; OPEN_KEY_LEN],
+        };
+        for (to, from) in tail.reversed[..OPEN_KEY_LEN - 1]
+            .iter_mut()
+            .zip(dir.iter().rev())
+        {
+            *to = *from;
+        }
+        Some(tail)
     }
 }
 
@@ -245,6 +299,39 @@ mod tests {
             "writes are not filtered"
         );
         assert!(!filter(Some(vec![]), Some(vec![])).admits("/x", 0o2));
+    }
+
+    /// The kernel gets a cwd's tail (`/` first, reversed, normalised as the tracker joins)
+    /// only where no prefix entry can match under it, and only when something is filtered.
+    #[test]
+    fn cwd_tails_are_given_only_where_no_prefix_can_match() {
+        let f = filter(
+            Some(vec![
+                Coarse::Prefix("/proc/".into()),
+                Coarse::Prefix("/etc/ld.so".into()),
+                Coarse::DirSuffix("/.ssh/".into()),
+            ]),
+            Some(vec![]),
+        );
+        let judge = f.cwd_judge().unwrap();
+        let tail = judge.tail("/work/src/../build").unwrap();
+        assert_eq!(tail.len, "/work/build/".len() as u32);
+        assert_eq!(&tail.reversed[..13], b"/dliub/krow/\0");
+        // Under /proc/, or above an entry (a relative path could reach it).
+        assert!(judge.tail("/proc/1").is_none());
+        assert!(judge.tail("/proc").is_none());
+        assert!(judge.tail("/etc").is_none());
+        assert!(judge.tail("/").is_none());
+        assert!(judge.tail("relative").is_none());
+        let suffixes_only = filter(Some(vec![Coarse::Suffix("/.npmrc".into())]), None);
+        let root = suffixes_only.cwd_judge().unwrap().tail("/").unwrap();
+        assert_eq!((root.len, &root.reversed[..2]), (1, &b"/\0"[..]));
+        // Only the window's worth is kept, the length whole.
+        let deep = format!("/{}", "d/".repeat(40));
+        let tail = judge.tail(&deep).unwrap();
+        assert_eq!(tail.len as usize, deep.len());
+        assert_eq!(tail.reversed[OPEN_KEY_LEN - 1], 0);
+        assert!(filter(None, None).cwd_judge().is_none());
     }
 
     #[test]

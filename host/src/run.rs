@@ -26,6 +26,7 @@ use tokio::{
 use crate::{
     capture::{self, Capture, Wanted},
     cli::{EventsArgs, RecordArgs, ReplayArgs, RunArgs, SignatureSource, VerdictArgs},
+    cwd_tails::CwdTails,
     decode,
     dispatcher::{Dispatcher, Outcome, Selection},
     egress::Egress,
@@ -192,6 +193,8 @@ pub struct Pipeline {
     signatures: Vec<SignatureInfo>,
     /// The daemon: network destinations per workflow step, for the job summary.
     egress: Option<Egress>,
+    /// Where the tracker's cwds go for the kernel's open filter, once capture is loaded.
+    cwd_tails: Option<CwdTails>,
 }
 
 impl Pipeline {
@@ -225,6 +228,7 @@ impl Pipeline {
             stats_json: None,
             signatures,
             egress: None,
+            cwd_tails: None,
         })
     }
 
@@ -260,11 +264,14 @@ impl Pipeline {
         }
     }
 
-    /// Readies the tracker for what `wanted` makes the kernel report: when closes are reported
-    /// on entry, only those of fds the tracker may hold (see `Tracker::keep_read_only_fds`).
-    pub fn expect(&self, wanted: &Wanted) {
+    /// Readies the tracker for what `wanted` makes `capture` report: when closes are reported
+    /// on entry, only those of fds the tracker may hold (see `Tracker::keep_read_only_fds`);
+    /// and gives the kernel the cwds the tracker learns, for its open filter (`cwd_tails`).
+    pub fn expect(&mut self, wanted: &Wanted, capture: &mut Capture) -> Result<()> {
         let mut tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
         tracker.keep_read_only_fds(wanted.close_results);
+        self.cwd_tails = capture.cwd_tails(wanted.opens.cwd_judge())?;
+        Ok(())
     }
 
     fn write(&mut self, frame: &Frame) -> Result<()> {
@@ -284,6 +291,9 @@ impl Pipeline {
         let answers = {
             let mut tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
             tracker.add_root(pid, ppid, argv);
+            if let Some(tails) = &mut self.cwd_tails {
+                tails.root(pid, tracker.cwd(pid))?;
+            }
             tracker.io.take_recorded()
         };
         for a in answers {
@@ -309,6 +319,11 @@ impl Pipeline {
         let (job, answers) = {
             let mut tracker = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
             let event = tracker.apply(record);
+            for (epoch, cwd) in tracker.take_cwd_epochs() {
+                if let Some(tails) = &mut self.cwd_tails {
+                    tails.assign(epoch, &cwd);
+                }
+            }
             let answers = tracker.io.take_recorded();
             let job = event.and_then(|event| {
                 tracing::trace!(?event, "event");
@@ -488,7 +503,7 @@ async fn live(
         mut capture,
         mut ring,
     } = arm(ring_kib, wanted, scope)?;
-    pipeline.expect(wanted);
+    pipeline.expect(wanted, &mut capture)?;
     let (mut child, pid) = spawn_held(command, &mut capture, &mut pipeline)?;
     let watching = match scope {
         capture::Scope::Tree => format!("pid {pid} and its descendants"),

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use vigil_ebpf_common::EventKind as K;
+use vigil_ebpf_common::{EventKind as K, CWD_EPOCH_ARG};
 
 use crate::{
     bpf,
@@ -68,6 +68,9 @@ pub struct Tracker {
     pub io: ProcIo,
     /// Whether read-only opens' fds go into the tables (see [`Tracker::keep_read_only_fds`]).
     read_only_fds: bool,
+    /// Cwd epochs from applied chdir and fchdir records, with the cwd each names (see
+    /// [`Tracker::take_cwd_epochs`]).
+    cwd_epochs: Vec<(u64, String)>,
 }
 
 const MAX_ANCESTRY: usize = 64;
@@ -95,6 +98,7 @@ impl Tracker {
             bpf_maps: bpf::MapCreators::default(),
             io,
             read_only_fds: true,
+            cwd_epochs: Vec::new(),
         }
     }
 
@@ -369,16 +373,22 @@ impl Tracker {
                 ret,
                 ..
             } => {
+                let mut known = ret != 0;
                 if ret == 0 {
                     let dir = self.fd_path(pid, args[0] as i32);
                     if dir.starts_with('/') {
                         self.set_cwd(pid, dir);
+                        known = true;
                     }
+                }
+                if known {
+                    self.cwd_epoch(pid, args[CWD_EPOCH_ARG]);
                 }
                 return None;
             }
             Record::Body {
                 kind: K::Chdir,
+                args,
                 ret,
                 paths,
                 ..
@@ -387,6 +397,7 @@ impl Tracker {
                     let dir = self.resolve(pid, None, &paths[0]);
                     self.set_cwd(pid, dir);
                 }
+                self.cwd_epoch(pid, args[CWD_EPOCH_ARG]);
                 return None;
             }
             Record::Args {
@@ -834,6 +845,30 @@ impl Tracker {
                 }
             }
         })
+    }
+
+    /// The kernel gave `pid` the cwd `epoch` (see `CWD_EPOCH_ARG`); noted with the cwd the
+    /// tracker now has for it, when that is an absolute path.
+    fn cwd_epoch(&mut self, pid: u32, epoch: u64) {
+        if epoch == 0 {
+            return;
+        }
+        if let Some(cwd) = self.cwd(pid) {
+            self.cwd_epochs.push((epoch, cwd.to_string()));
+        }
+    }
+
+    /// `pid`'s cwd as relative paths are resolved against it, when known and absolute.
+    pub fn cwd(&self, pid: u32) -> Option<&str> {
+        let cwd = self.processes.get(&pid)?.cwd.as_deref()?;
+        cwd.starts_with('/').then_some(cwd)
+    }
+
+    /// The cwd epochs of the chdir and fchdir records applied since the last call, each with
+    /// the cwd this tracker resolves that process's relative paths against from then on:
+    /// what the kernel's open filter may judge them with (see `cwd_tails`).
+    pub fn take_cwd_epochs(&mut self) -> Vec<(u64, String)> {
+        std::mem::take(&mut self.cwd_epochs)
     }
 
     fn set_cwd(&mut self, pid: u32, dir: String) {
@@ -1373,5 +1408,68 @@ mod tests {
         assert_eq!(open(&mut t, CHILD, at, "hosts", 11), "/etc/hosts");
         assert_eq!(open(&mut t, PARENT, at, "p", 5), "/work/build/p");
         assert_eq!(t.io.mismatches(), 0, "no /proc question beyond the root's");
+    }
+
+    /// Each chdir and fchdir record's cwd epoch comes out with the cwd the tracker resolves
+    /// relative paths against from then on; none when that cwd is not known.
+    #[test]
+    fn cwd_epochs_name_the_cwd_relative_paths_resolve_against() {
+        use crate::procfs::{ProcAnswer, ProcOp};
+        let mut io = ProcIo::replay();
+        io.feed([
+            ProcAnswer {
+                op: ProcOp::Read,
+                path: format!("/proc/{PARENT}/stat"),
+                data: None,
+            },
+            ProcAnswer {
+                op: ProcOp::ReadLink,
+                path: format!("/proc/{PARENT}/cwd"),
+                data: Some(b"/work".to_vec()),
+            },
+            ProcAnswer {
+                op: ProcOp::Read,
+                path: "/proc/1/stat".into(),
+                data: None,
+            },
+            // fd 7 of the fchdir below: nobody knows it.
+            ProcAnswer {
+                op: ProcOp::ReadLink,
+                path: format!("/proc/{PARENT}/fd/7"),
+                data: None,
+            },
+        ]);
+        let mut t = Tracker::with_io(io, 0);
+        t.add_root(PARENT, 1, vec!["sh".into()]);
+        let epoch = |e: u64| {
+            let mut args = [0; 6];
+            args[CWD_EPOCH_ARG] = e;
+            args
+        };
+        t.apply(body(PARENT, EventKind::Chdir, epoch(11), 0, "src/../build"));
+        // A failed chdir leaves the cwd, under the new epoch.
+        t.apply(body(PARENT, EventKind::Chdir, epoch(12), -2, "/nope"));
+        // No epoch (an old recording): nothing to say.
+        t.apply(body(PARENT, EventKind::Chdir, epoch(0), 0, "/tmp"));
+        assert_eq!(
+            t.take_cwd_epochs(),
+            [
+                (11, "/work/build".to_string()),
+                (12, "/work/build".to_string())
+            ]
+        );
+        assert!(t.take_cwd_epochs().is_empty());
+        // An fchdir to an fd nobody can name leaves the cwd unknown to the kernel.
+        t.apply(Record::Args {
+            header: header(PARENT),
+            kind: EventKind::Fchdir,
+            args: {
+                let mut args = epoch(13);
+                args[0] = 7;
+                args
+            },
+            ret: 0,
+        });
+        assert!(t.take_cwd_epochs().is_empty());
     }
 }

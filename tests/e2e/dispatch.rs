@@ -131,6 +131,14 @@ fn the_kernel_skips_opens_no_signature_wants() {
     );
 }
 
+/// How many events Vigil captured from the Python `script`, which must raise no critical
+/// finding.
+fn events_of_quiet_script(name: &str, script: &str) -> u64 {
+    let run = vigil_run(name, &["--fail-on", "critical"], &["python3", "-c", script]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    status_count(&run.stderr, "event(s)")
+}
+
 /// A close is not even emitted when Vigil never learned of its fd: 2000 read-only opens of a
 /// file (skipped by the kernel), each closed, add no event, while 2000 opens of a directory
 /// (always emitted: later paths may be relative to it), each closed, add both.
@@ -142,13 +150,7 @@ fn the_kernel_skips_closes_of_fds_vigil_never_learned() {
     let events = |name: &str, flags: &str, path: &str| {
         let script =
             format!("import os\nfor _ in range(2000):\n    os.close(os.open({path:?}, {flags}))\n");
-        let run = vigil_run(
-            name,
-            &["--fail-on", "critical"],
-            &["python3", "-c", &script],
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        status_count(&run.stderr, "event(s)")
+        events_of_quiet_script(name, &script)
     };
     let files = events("close-filter-files", "os.O_RDONLY", "/etc/hostname");
     let dirs = events("close-filter-dirs", "os.O_RDONLY | os.O_DIRECTORY", "/etc");
@@ -211,6 +213,122 @@ os.waitpid(pid, 0)
             .iter()
             .any(|f| f["evidence"]["path"] == key),
         "the read of {key} through a reused fd was not found: {:?}",
+        run.findings
+    );
+}
+
+/// A relative open is judged in the kernel once Vigil knows the cwd (it has had time to apply
+/// the chdir): 2000 opens of a file by a plain relative path add almost no event, while the
+/// same opens by `./`, which the kernel leaves to the host, add one each.
+#[test]
+fn the_kernel_judges_relative_opens_in_a_cwd_vigil_knows() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("relative-opens-files");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/f"), "x\n").unwrap();
+    let events = |name: &str, path: &str| {
+        let script = format!(
+            "import os, time\nos.chdir({dir:?})\ntime.sleep(0.5)\nfor _ in range(2000):\n    os.close(os.open({path:?}, os.O_RDONLY))\n",
+            dir = dir.to_str().unwrap()
+        );
+        events_of_quiet_script(name, &script)
+    };
+    let judged = events("relative-opens-judged", "sub/f");
+    let kept = events("relative-opens-kept", "./sub/f");
+    assert!(
+        judged + 1900 < kept,
+        "{judged} events for 2000 opens of sub/f, {kept} for those of ./sub/f"
+    );
+}
+
+/// What the kernel knows of a cwd is tied to the chdir it came from. A process that has sat
+/// in a plain directory long enough for Vigil to tell the kernel about it, then changes to
+/// `~/.ssh` and at once reads `id_rsa` by relative path, is found: the kernel does not judge
+/// that read by the old directory. Reads there once the kernel knows the new directory, and
+/// by a child it forked, are found too.
+#[test]
+fn relative_reads_after_chdir_are_judged_in_the_new_cwd() {
+    if !privileged() {
+        return;
+    }
+    let name = "relative-after-chdir";
+    let dir = scratch("relative-after-chdir-files");
+    let (plain, ssh) = (dir.join("plain"), dir.join("home/.ssh"));
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::create_dir_all(&ssh).unwrap();
+    for key in ["id_rsa", "id_ed25519", "id_ecdsa"] {
+        std::fs::write(plain.join(key), "not a key\n").unwrap();
+        std::fs::write(ssh.join(key), "not a key\n").unwrap();
+    }
+    std::fs::write(plain.join("notes"), "x\n").unwrap();
+    let script = format!(
+        r#"
+import os, time
+os.chdir({plain:?})
+for _ in range(200):
+    os.close(os.open("notes", os.O_RDONLY))
+time.sleep(0.5)
+os.chdir({ssh:?})
+os.close(os.open("id_rsa", os.O_RDONLY))
+time.sleep(0.5)
+os.close(os.open("id_ed25519", os.O_RDONLY))
+pid = os.fork()
+if pid == 0:
+    os.close(os.open("id_ecdsa", os.O_RDONLY))
+    os._exit(0)
+os.waitpid(pid, 0)
+"#,
+        plain = plain.to_str().unwrap(),
+        ssh = ssh.to_str().unwrap(),
+    );
+    let run = vigil_run(
+        name,
+        &["--fail-on", "critical"],
+        &["python3", "-c", &script],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = by_signature(&run.findings, "VGL-0051");
+    for key in ["id_rsa", "id_ed25519", "id_ecdsa"] {
+        let path = format!("{}/{key}", ssh.display());
+        assert!(
+            found.iter().any(|f| f["evidence"]["path"] == path),
+            "the relative read of {path} was not found: {:?}",
+            run.findings
+        );
+    }
+    assert!(
+        !found.iter().any(|f| f["evidence"]["path"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/plain/")),
+        "{found:?}"
+    );
+}
+
+/// `cd /proc/<runner> && cat environ`: a cwd under a path some signature names by its start
+/// is never judged by the kernel, so the relative read of the runner's environment is found.
+#[test]
+fn a_relative_read_under_proc_is_found() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("relative-proc-read-setup");
+    let runner = dir.join("Runner.Worker");
+    std::fs::copy("/bin/bash", &runner).unwrap();
+    let step = r#"python3 -c 'import os; os.chdir(f"/proc/{os.getppid()}"); open("environ", "rb").read(); print("read-relative")'; true"#;
+    let run = vigil_run(
+        "relative-proc-read",
+        &[],
+        &[runner.to_str().unwrap(), "-c", step],
+    );
+    assert!(run.stdout.contains("read-relative"), "{}", run.stderr);
+    assert_eq!(run.code, EXIT_FINDING, "{}", run.stderr);
+    let found = by_signature(&run.findings, "VGL-0050");
+    assert!(
+        found.iter().any(|f| f["evidence"]["read"] == "environ"),
+        "{:?}",
         run.findings
     );
 }

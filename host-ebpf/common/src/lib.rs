@@ -495,8 +495,9 @@ pub fn open_fd_kept(flags: u64) -> bool {
 /// The open filter (`OPEN_FILTER`, `OPEN_PREFIXES`, `OPEN_SUFFIXES`): which absolute-path opens
 /// the kernel emits when no loaded signature wants every open. Bit set in `OPEN_FILTER`: opens
 /// that may read (or write) are emitted only when their path matches an entry for reads (or
-/// writes); an entry's value holds the same bits. Relative, truncated, `O_DIRECTORY` and
-/// `O_PATH` opens are always emitted.
+/// writes); an entry's value holds the same bits. Truncated, `O_DIRECTORY` and `O_PATH` opens
+/// are always emitted, and so are relative ones unless the host gave the kernel their cwd
+/// ([`CwdTail`]) and the path is short and plain (no `.` or `..` component, no `//`).
 pub const OPEN_FILTER_READS: u32 = 1;
 pub const OPEN_FILTER_WRITES: u32 = 2;
 /// Bytes of path an open-filter trie key holds.
@@ -511,6 +512,26 @@ pub const OPEN_TAG_DIR_SUFFIX: u8 = 2;
 pub const OPEN_SUFFIX_MAX: usize = OPEN_KEY_LEN - 1;
 pub const OPEN_DIR_SUFFIX_MAX: usize = 31;
 
+/// What the kernel knows of a process's working directory, as the host sees it, to judge the
+/// opens of relative paths as it judges absolute ones (the eBPF `cwd_tails` module). Written by
+/// the host for one cwd epoch: the directory followed by `/` (just `/` for the root),
+/// reversed, its first `OPEN_KEY_LEN - 1` bytes, then zeroes; `len` is its whole length.
+/// Written only for a directory under which no `OPEN_PREFIXES` entry can match.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CwdTail {
+    pub len: u32,
+    pub _pad: u32,
+    pub reversed: [u8; OPEN_KEY_LEN],
+}
+
+/// Set in the cwd epochs the host makes up (for the processes it starts); never in the
+/// kernel's, which are `bpf_ktime_get_ns() << 8 | cpu` with this bit cleared.
+pub const CWD_EPOCH_HOST: u64 = 1 << 63;
+
+/// The argument slot of a chdir or fchdir record that carries its new cwd epoch (0: none).
+pub const CWD_EPOCH_ARG: usize = 5;
+
 #[cfg(feature = "user")]
 mod user {
     // SAFETY: plain-old-data, no padding with meaning, any bit pattern is valid.
@@ -519,4 +540,6 @@ mod user {
     unsafe impl aya::Pod for super::NamespaceLayout {}
     // SAFETY: as above.
     unsafe impl aya::Pod for super::FdLayout {}
+    // SAFETY: as above.
+    unsafe impl aya::Pod for super::CwdTail {}
 }

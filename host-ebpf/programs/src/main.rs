@@ -32,16 +32,17 @@ use aya_ebpf::{
     EbpfContext, Global,
 };
 use vigil_ebpf_common::{
-    open_fd_kept, BigStash, ConnectEvent, EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout,
-    ForkEvent, Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody, SyscallEvent,
-    TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN,
-    DATA_LEN, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
-    EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
-    MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_HOW_LEN,
-    OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, O_ACCMODE, O_CREAT, O_DIRECTORY, O_PATH,
-    O_TRUNC, O_WRONLY, PATH_LEN, SOCKADDR_LEN,
+    open_fd_kept, BigStash, ConnectEvent, CwdTail, EventKind, ExecEnvEvent, ExecEvent, ExitEvent,
+    FdLayout, ForkEvent, Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody,
+    SyscallEvent, TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED,
+    BPF_ATTR_LEN, CWD_EPOCH_ARG, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED,
+    EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD,
+    EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS,
+    OPEN_FILTER_WRITES, OPEN_HOW_LEN, OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX,
+    O_ACCMODE, O_CREAT, O_DIRECTORY, O_PATH, O_TRUNC, O_WRONLY, PATH_LEN, SOCKADDR_LEN,
 };
 
+mod cwd_tails;
 mod fd_sets;
 
 /// Thread groups (and, transiently, thread ids) in scope. The host inserts the root.
@@ -104,6 +105,10 @@ struct OpenKeys {
     reversed: [u64; OPEN_KEY_LEN / 4],
     /// Where the path's last `/` is in `reversed` (see `open_unwanted`).
     slash: u32,
+    _pad: u32,
+    /// A copy of the caller's cwd tail, for a relative path (see `cwd_tails`). A copy, not a
+    /// pointer kept across the function: older verifiers lose track of such a pointer.
+    cwd: CwdTail,
 }
 
 #[map]
@@ -122,11 +127,32 @@ static OPEN_FILTER: Global<u32> = Global::new(0);
 #[no_mangle]
 static CLOSE_ON_ENTRY: Global<u32> = Global::new(0);
 
+/// `openat`'s dirfd for "the cwd".
+const AT_FDCWD: i32 = -100;
+
 /// `fd` is now in the host's fd table of `tgid`: its close will be needed.
 #[inline(always)]
 fn track_fd(tgid: u32, fd: i64) {
     if CLOSE_ON_ENTRY.load() != 0 {
         fd_sets::add(tgid, fd);
+    }
+}
+
+/// A chdir or fchdir is entered: the caller's cwd tail no longer applies (see `cwd_tails`).
+#[inline(always)]
+fn cwd_changing() {
+    if OPEN_FILTER.load() != 0 {
+        cwd_tails::changing((bpf_get_current_pid_tgid() >> 32) as u32);
+    }
+}
+
+/// A chdir or fchdir of `tgid` returns: the epoch its record carries (0: none).
+#[inline(always)]
+fn cwd_changed(tgid: u32) -> u64 {
+    if OPEN_FILTER.load() != 0 {
+        cwd_tails::changed(tgid)
+    } else {
+        0
     }
 }
 
@@ -396,6 +422,9 @@ pub fn sched_process_fork(ctx: TracePointContext) -> u32 {
     if CLOSE_ON_ENTRY.load() != 0 {
         fd_sets::fork(tgid, child);
     }
+    if OPEN_FILTER.load() != 0 {
+        cwd_tails::fork(tgid, child);
+    }
     match EVENTS.reserve::<ForkEvent>(0) {
         Some(mut entry) => {
             let ev = entry.as_mut_ptr();
@@ -443,6 +472,9 @@ pub fn sched_process_exit(ctx: TracePointContext) -> u32 {
     }
     if CLOSE_ON_ENTRY.load() != 0 {
         fd_sets::exit(tid, tgid, group_dead);
+    }
+    if OPEN_FILTER.load() != 0 {
+        cwd_tails::exit(tid, tgid, group_dead);
     }
     if !group_dead {
         return 0;
@@ -727,6 +759,9 @@ fn emit_args_in_scope(kind: EventKind, args: [u64; 6], ret: i64) -> u32 {
 
 #[inline(always)]
 fn stash_args(ctx: &TracePointContext, kind: EventKind, nargs: usize) -> u32 {
+    if matches!(kind, EventKind::Fchdir) {
+        cwd_changing();
+    }
     if !enabled(kind) {
         return 0;
     }
@@ -770,9 +805,12 @@ fn emit_stashed(ctx: &TracePointContext, kind: EventKind) -> u32 {
         return 0;
     };
     // SAFETY: entry owned by this thread until removed below.
-    let args = unsafe { (*stash).args };
+    let mut args = unsafe { (*stash).args };
     let _ = STASH.remove(&key);
     let ret = ret(ctx);
+    if matches!(kind, EventKind::Fchdir) {
+        args[CWD_EPOCH_ARG] = cwd_changed((key >> 32) as u32);
+    }
     if matches!(
         kind,
         EventKind::Socket | EventKind::Dup | EventKind::Dup2 | EventKind::Dup3
@@ -952,6 +990,9 @@ struct Spec {
     data_fixed: (i32, u32),
     /// For opens: where the flags are, to skip opens no signature wants (`OPEN_FILTER`).
     open_flags: OpenFlags,
+    /// For opens: the directory fd argument a relative path is resolved against; -1 for none
+    /// (always the cwd).
+    open_dirfd: i32,
 }
 
 #[derive(Clone, Copy)]
@@ -969,6 +1010,7 @@ const NONE: Spec = Spec {
     data_str: -1,
     data_fixed: (-1, 0),
     open_flags: OpenFlags::None,
+    open_dirfd: -1,
 };
 
 #[inline(always)]
@@ -1030,11 +1072,14 @@ unsafe fn read_str(dst: *mut u8, src: u64) -> usize {
 
 /// Whether no loaded signature can want an open of `path` (`len` bytes with its NUL, as
 /// `read_str` returned) with `flags`: the host's rule (`vigil_event::open_interest`), on the
-/// coarse form of the globs, which admits every path a glob matches. Opens whose path the host
-/// may resolve differently — relative, truncated — are kept, and so are `O_DIRECTORY` and
-/// `O_PATH` opens, which the host needs to resolve later paths relative to their fd.
+/// coarse form of the globs, which admits every path a glob matches. Truncated paths are kept,
+/// and so are `O_DIRECTORY` and `O_PATH` opens, which the host needs to resolve later paths
+/// relative to their fd. A relative path (`from_cwd`: relative to the cwd, not a dirfd) is
+/// judged as the host would resolve it, the cwd's tail then the path, when the host wrote the
+/// tail for the caller's cwd (`cwd_tails`) and the path is short and plain enough for that to
+/// be the host's join (see `plain_relative`); otherwise it is kept.
 #[inline(always)]
-unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
+unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize, from_cwd: bool) -> bool {
     let filter = OPEN_FILTER.load();
     if filter == 0 || flags & (O_DIRECTORY | O_PATH) != 0 {
         return false;
@@ -1044,7 +1089,7 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     if (read && filter & OPEN_FILTER_READS == 0) || (write && filter & OPEN_FILTER_WRITES == 0) {
         return false;
     }
-    if len < 2 || len >= PATH_LEN || *path != b'/' {
+    if len < 2 || len >= PATH_LEN {
         return false;
     }
     let need =
@@ -1053,26 +1098,47 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
         return false;
     };
     let mut found: u32 = 0;
+    // The path's own length, without its NUL.
+    let l = len - 1;
+    const WINDOW: usize = OPEN_KEY_LEN - 1;
 
-    (*keys).prefix.prefix_len = (OPEN_KEY_LEN * 8) as u32;
-    if bpf_probe_read_kernel(
-        (*keys).prefix.data.as_mut_ptr() as *mut c_void,
-        OPEN_KEY_LEN as u32,
-        path as *const c_void,
-    ) != 0
-    {
-        return false;
-    }
-    if let Some(bits) = OPEN_PREFIXES.get(&(*keys).prefix) {
-        found |= *bits as u32;
+    let relative = *path != b'/';
+    if relative {
+        // The whole path must fit the window, to be checked for `.`, `..` and `//`.
+        if !from_cwd || l > WINDOW {
+            return false;
+        }
+        let Some(tail) = cwd_tails::current((bpf_get_current_pid_tgid() >> 32) as u32) else {
+            return false;
+        };
+        if bpf_probe_read_kernel(
+            &mut (*keys).cwd as *mut CwdTail as *mut c_void,
+            core::mem::size_of::<CwdTail>() as u32,
+            tail as *const c_void,
+        ) != 0
+        {
+            return false;
+        }
+    } else {
+        // Absolute: the prefix table. (For a relative path the host wrote the tail only if no
+        // prefix entry can match under the cwd.)
+        (*keys).prefix.prefix_len = (OPEN_KEY_LEN * 8) as u32;
+        if bpf_probe_read_kernel(
+            (*keys).prefix.data.as_mut_ptr() as *mut c_void,
+            OPEN_KEY_LEN as u32,
+            path as *const c_void,
+        ) != 0
+        {
+            return false;
+        }
+        if let Some(bits) = OPEN_PREFIXES.get(&(*keys).prefix) {
+            found |= *bits as u32;
+        }
     }
 
     // The path's last bytes, reversed, and those of its directory (up to the last `/`), built
     // a word at a time: a byte loop costs the open its iterations and the verifier a state per
     // iteration. The window is the last `WINDOW` bytes (the tag takes the key's first).
-    let l = len - 1;
-    const WINDOW: usize = OPEN_KEY_LEN - 1;
-    let seen = if l < WINDOW { l } else { WINDOW };
     let n = if l < OPEN_KEY_LEN { l } else { OPEN_KEY_LEN };
     let tail = (*keys).tail.as_mut_ptr();
     let mut w = 0;
@@ -1092,13 +1158,13 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     {
         return false;
     }
+    if relative && !plain_relative(tail, l) {
+        return false;
+    }
     // Reversed word by word; the first slash (the path's last) found on the way: a zero byte
     // of `word ^ "////////"`, exactly (no borrow between bytes). Its position is kept in map
     // memory, whose contents the verifier does not track: in a register, each way through the
     // words would be a state of its own for the rest of the function.
-    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let reversed = (*keys).reversed.as_mut_ptr();
     (*keys).slash = WINDOW as u32;
     let mut w = OPEN_KEY_LEN / 8;
@@ -1106,8 +1172,7 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
         w -= 1;
         let word = (*tail.add(OPEN_KEY_LEN / 8 - 1 - w)).swap_bytes();
         *reversed.add(w) = word;
-        let x = word ^ SLASHES;
-        let mut zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        let mut zeros = byte_matches(word, SLASHES);
         if w == OPEN_KEY_LEN / 8 - 1 {
             // The 64th byte is past the window.
             zeros &= !(0x80 << 56);
@@ -1118,6 +1183,25 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
             (*keys).slash = (w * 8) as u32 + ((below >> 7 & ONES).wrapping_mul(ONES) >> 56) as u32;
         }
     }
+    // The whole path's length, and the window's share of it.
+    let mut whole = l;
+    if relative {
+        // The cwd's tail (`/` first) goes right after the path's `l` reversed bytes, as the
+        // host joins them; without a slash in the path, the cwd's is its last.
+        if bpf_probe_read_kernel(
+            (reversed as *mut u8).add(l & (OPEN_KEY_LEN - 1)) as *mut c_void,
+            OPEN_KEY_LEN as u32,
+            (*keys).cwd.reversed.as_ptr() as *const c_void,
+        ) != 0
+        {
+            return false;
+        }
+        whole = l + (*keys).cwd.len as usize;
+        if (*keys).slash as usize >= l {
+            (*keys).slash = l as u32;
+        }
+    }
+    let seen = if whole < WINDOW { whole } else { WINDOW };
     let suffix = (*keys).suffix.data.as_mut_ptr();
     let dir = (*keys).dir.data.as_mut_ptr();
     *suffix = OPEN_TAG_SUFFIX;
@@ -1137,7 +1221,7 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
     }
     let slash = (*keys).slash as usize;
     // The whole directory suffix an entry may name must be in the window.
-    if slash >= seen || (l > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
+    if slash >= seen || (whole > WINDOW && slash >= WINDOW - OPEN_DIR_SUFFIX_MAX) {
         return false;
     }
     let slash = slash & (OPEN_KEY_LEN - 1);
@@ -1154,6 +1238,47 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize) -> bool {
         found |= *bits as u32;
     }
     found & need == 0
+}
+
+const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+const DOTS: u64 = 0x2e2e_2e2e_2e2e_2e2e;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// 0x80 in each byte of `word` equal to that byte of `pattern`, 0 in the others: exactly, as
+/// there is no borrow between bytes.
+#[inline(always)]
+fn byte_matches(word: u64, pattern: u64) -> u64 {
+    let x = word ^ pattern;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Whether the relative path of `l` bytes (1..=63) right-aligned in `tail` (zeroes before it)
+/// is the host's join of it to the cwd when simply appended after a `/`: no component is `.`,
+/// `..` or empty, and it does not end in `/`. Checked as "no `/` followed by `.` or `/`", with
+/// the `/` the join puts before the path, and "no `/` last". Stricter than needed (a component
+/// starting with a dot, like `.git`, also fails), which only keeps more opens.
+#[inline(always)]
+unsafe fn plain_relative(tail: *const u64, l: usize) -> bool {
+    let first = *(tail as *const u8).add((OPEN_KEY_LEN - l) & (OPEN_KEY_LEN - 1));
+    if first == b'.' {
+        return false;
+    }
+    // Words in path order; in each, byte k is the path's byte before byte k + 1.
+    let mut bad = 0u64;
+    let mut carry = 0u64;
+    let mut w = 0;
+    while w < OPEN_KEY_LEN / 8 {
+        let word = *tail.add(w);
+        let slashes = byte_matches(word, SLASHES);
+        let follows = slashes | byte_matches(word, DOTS);
+        bad |= slashes & (follows >> 8);
+        bad |= carry & follows & 0x80;
+        carry = slashes >> 56;
+        w += 1;
+    }
+    // `carry` now marks a `/` as the path's last byte.
+    bad == 0 && carry == 0
 }
 
 #[inline(always)]
@@ -1212,6 +1337,9 @@ unsafe fn read_data(body: *mut SyscallBody, src: u64, len: u64) {
 
 #[inline(always)]
 fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
+    if matches!(kind, EventKind::Chdir) {
+        cwd_changing();
+    }
     let Some(scratch) = begin_big(ctx, kind, spec.nargs) else {
         return 0;
     };
@@ -1267,7 +1395,9 @@ fn stash_big(ctx: &TracePointContext, kind: EventKind, spec: Spec) -> u32 {
             OpenFlags::HowInData => first_word(body),
         };
         if let Some(flags) = open_flags {
-            if open_unwanted(flags, (*body).path[0].as_ptr(), len0) {
+            let from_cwd = spec.open_dirfd < 0
+                || stashed_arg(body, spec.open_dirfd as usize) as i32 == AT_FDCWD;
+            if open_unwanted(flags, (*body).path[0].as_ptr(), len0, from_cwd) {
                 return 0;
             }
             (*scratch).track_fd = u32::from(open_fd_kept(flags));
@@ -1362,6 +1492,10 @@ fn emit_open(ctx: &TracePointContext, kind: EventKind, key: u64, stash: *mut Big
 #[inline(always)]
 fn emit_big_from(ctx: &TracePointContext, kind: EventKind, key: u64, stash: *mut BigStash) -> u32 {
     let ret = ret(ctx);
+    if matches!(kind, EventKind::Chdir) {
+        // SAFETY: `stash` is this thread's entry.
+        unsafe { (*stash).body.args[CWD_EPOCH_ARG] = cwd_changed((key >> 32) as u32) };
+    }
     // SAFETY: `stash` is this thread's entry.
     if unsafe { (*stash).track_fd } != 0 {
         track_fd((key >> 32) as u32, ret);
@@ -1426,6 +1560,7 @@ big_syscall!(
         nargs: 4,
         path0: 1,
         open_flags: OpenFlags::Arg(2),
+        open_dirfd: 0,
         ..NONE
     }
 );
@@ -1438,6 +1573,7 @@ big_syscall!(
         path0: 1,
         data_fixed: (2, 24),
         open_flags: OpenFlags::HowInData,
+        open_dirfd: 0,
         ..NONE
     }
 );

@@ -66,7 +66,7 @@ async fn watch(args: StartArgs, ready: &mut Option<File>) -> Result<i32> {
         mut capture,
         mut ring,
     } = run::arm(args.ring_kib, &wanted, capture::Scope::Tree)?;
-    pipeline.expect(&wanted);
+    pipeline.expect(&wanted, &mut capture)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let watched = scope::seed(&mut capture, root, me.pid)?;
