@@ -85,6 +85,9 @@ impl Capture {
         // Closes are in the mask for the tracker's sake alone unless a signature selected them.
         let close_on_entry = u32::from(!wanted.close_results);
         let mut ebpf = EbpfLoader::new()
+            // The programs carry no CO-RE relocations (kernel offsets come from `btf` as
+            // globals), so aya need not parse the kernel's BTF: that is ~18 MiB of peak RSS.
+            .btf(None)
             .override_global("LAYOUT", &layout, true)
             .override_global("KIND_MASK", &kind_mask, true)
             .override_global("OPEN_FILTER", &opens.bits(), true)
