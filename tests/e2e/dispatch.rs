@@ -246,14 +246,15 @@ fn the_kernel_judges_relative_opens_in_a_cwd_vigil_knows() {
 /// What the kernel knows of a cwd is tied to the chdir it came from. A process that has sat
 /// in a plain directory long enough for Vigil to tell the kernel about it, then changes to
 /// `~/.ssh` and at once reads `id_rsa` by relative path, is found: the kernel does not judge
-/// that read by the old directory. Reads there once the kernel knows the new directory, and
-/// by a child it forked, are found too.
+/// that read by the old directory. Reads there once the kernel judges by the new directory,
+/// and by a child it forked, are found too; that the kernel did judge them is shown by 2000
+/// opens of `sub/notes` just before, which add no event, where the same opens as
+/// `./sub/notes` (left to the host) add one each.
 #[test]
 fn relative_reads_after_chdir_are_judged_in_the_new_cwd() {
     if !privileged() {
         return;
     }
-    let name = "relative-after-chdir";
     let dir = scratch("relative-after-chdir-files");
     let (plain, ssh) = (dir.join("plain"), dir.join("home/.ssh"));
     std::fs::create_dir_all(&plain).unwrap();
@@ -263,16 +264,21 @@ fn relative_reads_after_chdir_are_judged_in_the_new_cwd() {
         std::fs::write(ssh.join(key), "not a key\n").unwrap();
     }
     std::fs::write(plain.join("notes"), "x\n").unwrap();
-    let script = format!(
-        r#"
+    std::fs::create_dir_all(ssh.join("sub")).unwrap();
+    std::fs::write(ssh.join("sub/notes"), "x\n").unwrap();
+    let run = |name: &str, notes: &str| {
+        let script = format!(
+            r#"
 import os, time
 os.chdir({plain:?})
+time.sleep(0.5)
 for _ in range(200):
     os.close(os.open("notes", os.O_RDONLY))
-time.sleep(0.5)
 os.chdir({ssh:?})
 os.close(os.open("id_rsa", os.O_RDONLY))
 time.sleep(0.5)
+for _ in range(2000):
+    os.close(os.open({notes:?}, os.O_RDONLY))
 os.close(os.open("id_ed25519", os.O_RDONLY))
 pid = os.fork()
 if pid == 0:
@@ -280,30 +286,39 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 "#,
-        plain = plain.to_str().unwrap(),
-        ssh = ssh.to_str().unwrap(),
-    );
-    let run = vigil_run(
-        name,
-        &["--fail-on", "critical"],
-        &["python3", "-c", &script],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let found = by_signature(&run.findings, "VGL-0051");
-    for key in ["id_rsa", "id_ed25519", "id_ecdsa"] {
-        let path = format!("{}/{key}", ssh.display());
-        assert!(
-            found.iter().any(|f| f["evidence"]["path"] == path),
-            "the relative read of {path} was not found: {:?}",
-            run.findings
+            plain = plain.to_str().unwrap(),
+            ssh = ssh.to_str().unwrap(),
         );
-    }
+        let run = vigil_run(
+            name,
+            &["--fail-on", "critical"],
+            &["python3", "-c", &script],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let found = by_signature(&run.findings, "VGL-0051");
+        for key in ["id_rsa", "id_ed25519", "id_ecdsa"] {
+            let path = format!("{}/{key}", ssh.display());
+            assert!(
+                found.iter().any(|f| f["evidence"]["path"] == path),
+                "{name}: the relative read of {path} was not found: {:?}",
+                run.findings
+            );
+        }
+        assert!(
+            !found.iter().any(|f| f["evidence"]["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("/plain/")),
+            "{found:?}"
+        );
+        status_count(&run.stderr, "event(s)")
+    };
+    let judged = run("relative-after-chdir", "sub/notes");
+    let kept = run("relative-after-chdir-kept", "./sub/notes");
     assert!(
-        !found.iter().any(|f| f["evidence"]["path"]
-            .as_str()
-            .unwrap_or("")
-            .contains("/plain/")),
-        "{found:?}"
+        judged + 1500 < kept,
+        "{judged} events with 2000 opens of sub/notes, {kept} with ./sub/notes: the kernel did \
+         not judge by the new cwd when id_ed25519 was read"
     );
 }
 
