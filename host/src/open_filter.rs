@@ -126,7 +126,9 @@ impl OpenFilter {
                         &mut suffixes,
                         tagged(OPEN_TAG_DIR_SUFFIX, d, OPEN_DIR_SUFFIX_MAX),
                     ),
-                    // Relative paths are always emitted; `Any` made the direction unfiltered.
+                    // `RelativeOnly` matches only paths the tracker could not make absolute,
+                    // which the kernel emits (it has no cwd tail for them); `Any` made the
+                    // direction unfiltered.
                     Coarse::RelativeOnly | Coarse::Any => continue,
                 };
                 match table.iter_mut().find(|(b, _, _)| *b == bytes) {
