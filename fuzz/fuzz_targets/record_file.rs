@@ -20,6 +20,9 @@ mod procfs;
 #[path = "../../host/src/recording.rs"]
 mod recording;
 #[allow(dead_code)]
+#[path = "../../host/src/steps.rs"]
+mod steps;
+#[allow(dead_code)]
 #[path = "../../host/src/tracker.rs"]
 mod tracker;
 
