@@ -2,8 +2,8 @@
 //!
 //! A file is the 8-byte magic `VIGILREC`, a little-endian `u32` format version, then frames.
 //! Each frame is a little-endian `u32` length followed by that many bytes of one bincode-encoded
-//! (bincode 2, standard configuration) [`Frame`]. The first frame is [`Frame::Start`]; a
-//! complete recording ends with [`Frame::End`].
+//! (bincode 2, standard configuration) [`Frame`]. The first frame is [`Frame::Start`], and
+//! [`Frame::Host`] may follow it; a complete recording ends with [`Frame::End`].
 //!
 //! Kernel records are kept exactly as the ring buffer delivered them (stored with runs of zero
 //! bytes collapsed: their fixed-size path and payload buffers are mostly padding), and every
@@ -25,8 +25,9 @@ use crate::procfs::ProcAnswer;
 pub const MAGIC: &[u8; 8] = b"VIGILREC";
 /// The format version this Vigil writes. Version 2 added the `ReadHead` /proc answer (a
 /// script's first line) and filled the kernel header's former padding with the mount
-/// namespace; a version 1 file is a version 2 file that has neither, so both are read.
-pub const VERSION: u32 = 2;
+/// namespace; version 3 added the `Host` frame. Each older version is a newer one without
+/// what was added, so all are read.
+pub const VERSION: u32 = 3;
 /// The oldest format version this Vigil reads.
 const OLDEST_READABLE: u32 = 1;
 /// Frames larger than this are corrupt (the largest real frame is a few hundred KiB of /proc).
@@ -56,6 +57,15 @@ pub enum Frame {
         command_status: i32,
         lost: u64,
         decode_errors: u64,
+    },
+    /// The recording Vigil's own facts, which signatures receive as host settings (its pid,
+    /// executable and output files: what a job tampering with Vigil would aim at), so that a
+    /// replay judges them and not the replaying process's. Right after `Start`; absent before
+    /// version 3. Declared last: bincode numbers the variants in order.
+    Host {
+        pid: u32,
+        exe: String,
+        outputs: Vec<String>,
     },
 }
 
@@ -257,6 +267,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<(usize, Frame)>, FileError> {
             (Frame::Start { .. }, true) => {}
             (_, true) => return Err(error(pos, "the first frame is not a start frame")),
             (Frame::Start { .. }, false) => return Err(error(pos, "a second start frame")),
+            (Frame::Host { .. }, false) if frames.len() != 1 => {
+                return Err(error(pos, "a host frame not right after the start frame"))
+            }
             _ => {}
         }
         if matches!(frames.last(), Some((_, Frame::End { .. }))) {
@@ -281,13 +294,18 @@ mod tests {
     use crate::procfs::ProcOp;
 
     fn sample() -> Vec<u8> {
+        written(&frames())
+    }
+
+    /// `frames` as a record file's bytes.
+    fn written(frames: &[Frame]) -> Vec<u8> {
         // Tests run in parallel: one file per call.
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!("vigil-rec-{}-{n}.rec", std::process::id()));
         let mut w = Writer::create(&path).unwrap();
-        for f in frames() {
-            w.write(&f).unwrap();
+        for f in frames {
+            w.write(f).unwrap();
         }
         w.finish().unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -302,6 +320,11 @@ mod tests {
                 kernel: "6.18".into(),
                 command: vec!["sh".into(), "-c".into(), "true".into()],
                 epoch_offset_ns: -5,
+            },
+            Frame::Host {
+                pid: 4,
+                exe: "/usr/local/bin/vigil".into(),
+                outputs: vec!["/w/run.rec".into()],
             },
             Frame::Root {
                 pid: 10,
@@ -349,6 +372,15 @@ mod tests {
     }
 
     #[test]
+    fn a_host_frame_only_follows_the_start_frame() {
+        let mut frames = frames();
+        let host = frames.remove(1);
+        frames.insert(2, host);
+        let e = parse(&written(&frames)).unwrap_err();
+        assert!(e.what.contains("host frame"), "{e}");
+    }
+
+    #[test]
     fn every_truncation_is_an_error_with_an_offset() {
         let bytes = sample();
         for cut in 0..bytes.len() {
@@ -366,9 +398,11 @@ mod tests {
         assert!(parse(&v).unwrap_err().what.contains("version 9"));
         v[8] = 0;
         assert!(parse(&v).unwrap_err().what.contains("version 0"));
-        // A version 1 file (what Vigil wrote before version 2) still reads.
-        v[8] = 1;
-        assert_eq!(parse(&v).unwrap(), parse(&bytes).unwrap());
+        // Files of the older versions still read.
+        for old in 1..VERSION {
+            v[8] = old as u8;
+            assert_eq!(parse(&v).unwrap(), parse(&bytes).unwrap());
+        }
         // Flip every byte in turn: each result is a clean Ok or Err.
         for i in 12..bytes.len() {
             let mut v = bytes.clone();

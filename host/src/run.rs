@@ -33,6 +33,7 @@ use crate::{
     event::Kind,
     event_printer::EventPrinter,
     exit_status,
+    host_settings::{self, Facts},
     open_filter::OpenFilter,
     procfs::ProcIo,
     recording::{self, Frame},
@@ -64,6 +65,7 @@ pub fn run(args: RunArgs) -> i32 {
         if let Some(path) = &args.stats_json {
             run_stats::prepare(path)?;
         }
+        host_settings::set(Facts::this_process(args.verdict.findings.as_deref()));
         let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new()));
         let mut pipeline = Pipeline::start(&args.signatures, &args.verdict, tracker, None, None)?;
         pipeline.stats_json = args.stats_json.clone();
@@ -83,6 +85,13 @@ pub fn record(args: RecordArgs) -> i32 {
             kernel: kernel_release(),
             command: lossy(&args.command),
             epoch_offset_ns: tracker.epoch_offset_ns(),
+        })?;
+        // What a replay gives signatures as this Vigil's facts: the job ran against this process.
+        let me = Facts::this_process([args.output.as_path()]);
+        writer.write(&Frame::Host {
+            pid: me.pid.unwrap_or_default(),
+            exe: me.exe.unwrap_or_default(),
+            outputs: me.outputs,
         })?;
         let tracker: SharedTracker = Arc::new(Mutex::new(tracker));
         let none = SignatureSource::none();
@@ -209,7 +218,6 @@ impl Pipeline {
             Vec::new()
         } else {
             let runtime = signatures::runtime(source)?;
-            crate::host_settings::set_outputs(verdict.findings.as_deref());
             let sigs = signatures::load(&runtime, source, tracker.clone())?;
             let ids: Vec<&str> = sigs.iter().map(|s| s.metadata.id.as_str()).collect();
             tracing::info!("loaded {} signature(s): {}", sigs.len(), ids.join(", "));
@@ -563,6 +571,15 @@ fn replay_file(
     else {
         unreachable!("parse() guarantees a start frame");
     };
+    // The recorder's facts, not this process's: the recorded job could only aim at those.
+    host_settings::set(match frames.get(1) {
+        Some((_, Frame::Host { pid, exe, outputs })) => Facts {
+            pid: Some(*pid).filter(|&p| p != 0),
+            exe: Some(exe.clone()).filter(|e| !e.is_empty()),
+            outputs: outputs.clone(),
+        },
+        _ => Facts::default(),
+    });
     let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::with_io(
         ProcIo::replay(),
         *epoch_offset_ns,
@@ -604,7 +621,7 @@ fn replay_file(
     let mut end = None;
     for (i, (offset, frame)) in frames.iter().enumerate() {
         match frame {
-            Frame::Start { .. } | Frame::Proc(_) => {}
+            Frame::Start { .. } | Frame::Host { .. } | Frame::Proc(_) => {}
             Frame::Root { pid, ppid, argv } => {
                 feed_answers(i);
                 pipeline.add_root(*pid, *ppid, argv.clone())?;

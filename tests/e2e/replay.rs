@@ -88,6 +88,42 @@ fn replay_reproduces_the_findings_and_status_of_a_run() {
     assert!(replayed.stderr.contains("vigil: status armed"));
 }
 
+/// A recorded job that stopped the Vigil recording it is found on replay: the replay gives
+/// signatures the recorder's pid and output file, not its own.
+#[test]
+fn a_replay_judges_tampering_with_the_vigil_that_recorded() {
+    if !privileged() {
+        return;
+    }
+    // $PPID of the watched root is the recording Vigil.
+    let rec = record(
+        "replay-tamper",
+        &[
+            "sh",
+            "-c",
+            "kill -STOP $PPID; kill -CONT $PPID; : >> events.rec; echo tampered",
+        ],
+        &[],
+    );
+    assert_eq!(
+        rec.code, 0,
+        "record runs no signatures: the command's status"
+    );
+    let replayed = vigil_replay("replay-tamper", &rec.file);
+    assert_eq!(replayed.code, EXIT_FINDING, "{:#?}", replayed.findings);
+    let found = by_signature(&replayed.findings, "VGL-0057");
+    let signals: Vec<&Value> = found.iter().map(|f| &f["evidence"]["signal"]).collect();
+    assert_eq!(signals[..2], ["19", "18"], "{found:#?}");
+    for f in &found[..2] {
+        assert_eq!(f["event"]["target_pid"], rec.vigil_pid, "{f:#?}");
+    }
+    assert_eq!(
+        found[2]["evidence"]["path"],
+        rec.file.display().to_string(),
+        "{found:#?}"
+    );
+}
+
 fn listener_port(port: &str) -> u64 {
     port.parse().unwrap()
 }

@@ -18,6 +18,7 @@ use crate::{
     cli::{DaemonArgs, StartArgs, VerdictArgs},
     egress::{self, Egress},
     event::Kind,
+    host_settings::{self, Facts},
     reports::{DisabledSignature, JobOutcome, Status},
     run::{self, Armed, End, Pipeline},
     sandbox::SharedTracker,
@@ -58,6 +59,7 @@ async fn watch(args: StartArgs, ready: &mut Option<File>) -> Result<i32> {
         allow_degraded: false,
         fail_on_loss: false,
     };
+    host_settings::set(Facts::this_process(verdict.findings.as_deref()));
     let mut pipeline = Pipeline::start(&args.signatures, &verdict, tracker, None, None)?;
     pipeline.track_egress(Egress::new(patterns));
     // The egress table needs connects and DNS queries whatever the signatures selected.
