@@ -20,9 +20,9 @@ mkdir -p "$out"
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 
-# Median of the numbers on stdin.
+# Median of the lines on stdin, ordered by their leading number (the whole line is printed).
 median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	sort -n | awk '{ v[NR] = $0 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 
 now_ns() { date +%s%N; }
@@ -117,7 +117,7 @@ section_dispatch() {
 	per=$(printf '%s\n' "${pers[@]}" | median)
 	row "dispatch, default set, one core (handler shape: ${shapes:-?})" "${rate} events/s (${per} ns/event)" "≥ 1,000,000 events/s"
 	# The pair whose ratio is the median, with its two sums.
-	read -r ratio wasm_ns native_ns < <(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }')
+	read -r ratio wasm_ns native_ns < <(printf '%s\n' "${ratios[@]}" | median)
 	row "dispatch, Wasm / native (same signatures, same bytes, one core)" \
 		"${ratio}× (${wasm_ns} / ${native_ns} ns/event)" "≤ 1.5×"
 }

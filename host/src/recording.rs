@@ -63,8 +63,8 @@ pub enum Frame {
     /// replay judges them and not the replaying process's. Right after `Start`; absent before
     /// version 3. Declared last: bincode numbers the variants in order.
     Host {
-        pid: u32,
-        exe: String,
+        pid: Option<u32>,
+        exe: Option<String>,
         outputs: Vec<String>,
     },
 }
@@ -322,8 +322,8 @@ mod tests {
                 epoch_offset_ns: -5,
             },
             Frame::Host {
-                pid: 4,
-                exe: "/usr/local/bin/vigil".into(),
+                pid: Some(4),
+                exe: Some("/usr/local/bin/vigil".into()),
                 outputs: vec!["/w/run.rec".into()],
             },
             Frame::Root {

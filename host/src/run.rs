@@ -89,8 +89,8 @@ pub fn record(args: RecordArgs) -> i32 {
         // What a replay gives signatures as this Vigil's facts: the job ran against this process.
         let me = Facts::this_process([args.output.as_path()]);
         writer.write(&Frame::Host {
-            pid: me.pid.unwrap_or_default(),
-            exe: me.exe.unwrap_or_default(),
+            pid: me.pid,
+            exe: me.exe,
             outputs: me.outputs,
         })?;
         let tracker: SharedTracker = Arc::new(Mutex::new(tracker));
@@ -574,8 +574,8 @@ fn replay_file(
     // The recorder's facts, not this process's: the recorded job could only aim at those.
     host_settings::set(match frames.get(1) {
         Some((_, Frame::Host { pid, exe, outputs })) => Facts {
-            pid: Some(*pid).filter(|&p| p != 0),
-            exe: Some(exe.clone()).filter(|e| !e.is_empty()),
+            pid: *pid,
+            exe: exe.clone(),
             outputs: outputs.clone(),
         },
         _ => Facts::default(),
