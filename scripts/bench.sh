@@ -54,16 +54,20 @@ median_armed_ms() {
 
 # --- startup -----------------------------------------------------------------------------------
 section_startup() {
-	local bare armed_cold armed_warm cold warm
+	local bare armed_cold armed_warm armed_after cold warm
 	bare=$(median_ms : true)
 	armed_cold=$(median_armed_ms "rm -rf '$cache'/*")
 	armed_warm=$(median_armed_ms :)
+	# As when CI steps run one after another: the previous run's programs are still being
+	# detached in the background (for several seconds) when the next one starts.
+	armed_after=$(median_armed_ms "\"\$vigil\" run --cache-dir '$cache' -- true >/dev/null 2>&1; sleep 5")
 	cold=$(median_ms "rm -rf '$cache'/*" "$vigil" run --cache-dir "$cache" -- true)
 	"$vigil" run --cache-dir "$cache" -- true >/dev/null 2>&1 || true
 	warm=$(median_ms : "$vigil" run --cache-dir "$cache" -- true)
 	row "\`true\` alone (baseline)" "${bare} ms" ""
 	row "armed (process start → command released), cold compile cache" "${armed_cold} ms" "≤ 2000 ms"
 	row "armed, warm compile cache" "${armed_warm} ms" "≤ 300 ms"
+	row "armed, warm, 5 s after another run (its detach under way)" "${armed_after} ms" "≤ 300 ms"
 	row "whole \`vigil run -- true\`, cold" "${cold} ms" ""
 	row "whole \`vigil run -- true\`, warm" "${warm} ms" ""
 }

@@ -2,7 +2,7 @@
 //! tracepoint layouts, tells it which record kinds are wanted, attaches every program whose
 //! tracepoint this kernel has, and arms processes for watching.
 
-use std::{fs, path::Path};
+use std::{fs, os::fd::RawFd, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 use aya::{
@@ -13,6 +13,7 @@ use aya::{
 use vigil_ebpf_common::{EventKind as K, FdLayout, NamespaceLayout, TracepointLayout};
 
 use crate::{
+    attach_gate::{self, AttachGate},
     btf::Btf,
     cwd_tails::CwdTails,
     event::Kind,
@@ -103,6 +104,9 @@ impl Capture {
         tracing::debug!("kernel open filter: {opens}");
         let names: Vec<String> = ebpf.programs().map(|(n, _)| n.to_string()).collect();
         let mut links = Vec::new();
+        // Attaching needs the lock another Vigil's background detach holds for its grace
+        // periods: make that detach pause meanwhile (see `attach_gate`).
+        let _attaching = attach_gate::attaching();
         for name in names {
             if program_kind(&name).is_some_and(|k| kind_mask & 1 << (k as u32) == 0) {
                 // Nobody wants what it would report: not even loaded.
@@ -193,10 +197,11 @@ impl Capture {
 
 impl Drop for Capture {
     /// Detaching a tracepoint waits for RCU grace periods under a kernel-wide lock: with the
-    /// default set's ~140 attachments that is seconds, one after the other however many
+    /// default set's ~100 attachments that is seconds, one after the other however many
     /// threads close them. Nobody should wait for that after the verdict, so a detached
-    /// grandchild inherits the links and detaches them by exiting once this process has let go
-    /// of them; this process only drops its references, which is immediate.
+    /// grandchild inherits the links and closes them once this process has let go of them,
+    /// giving way to any Vigil starting meanwhile (see `attach_gate`); this process only drops
+    /// its references, which is immediate.
     fn drop(&mut self) {
         if self.links.is_empty() {
             return;
@@ -210,10 +215,33 @@ impl Drop for Capture {
     }
 }
 
+/// This process's attachments: its descriptors of BPF links and perf events.
+fn attachment_fds() -> Vec<RawFd> {
+    let Ok(dir) = fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
+    let mut fds: Vec<RawFd> = dir
+        .flatten()
+        .filter(|entry| {
+            fs::read_link(entry.path()).is_ok_and(|target| {
+                let target = target.to_string_lossy();
+                target == "anon_inode:bpf_link" || target == "anon_inode:[perf_event]"
+            })
+        })
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .collect();
+    fds.sort_unstable();
+    fds
+}
+
 /// Forks a grandchild that holds every open file of this process (the links among them) until
-/// the returned pipe end is closed, then exits. Waits only for the intermediate child.
+/// the returned pipe end is closed, then closes the attachments one by one and exits. Waits
+/// only for the intermediate child.
 fn detach_in_background() -> std::io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // Everything the grandchild needs is made here: after fork it may not allocate.
+    let gate = AttachGate::system();
+    let attachments = attachment_fds();
     let mut ends = [0; 2];
     // SAFETY: `ends` has room for the two descriptors.
     if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -222,7 +250,8 @@ fn detach_in_background() -> std::io::Result<std::os::fd::OwnedFd> {
     // SAFETY: pipe2 returned two fresh descriptors, each owned once.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
     // SAFETY: between fork and _exit the children call only async-signal-safe functions
-    // (open, dup2, close, fork, read, _exit), as a multi-threaded parent requires.
+    // (open, dup2, close, fork, read, prctl, flock, nanosleep, _exit), as a multi-threaded
+    // parent requires.
     unsafe {
         match libc::fork() {
             -1 => Err(std::io::Error::last_os_error()),
@@ -238,8 +267,12 @@ fn detach_in_background() -> std::io::Result<std::os::fd::OwnedFd> {
                 libc::close(write.as_raw_fd());
                 if libc::fork() == 0 {
                     // The grandchild: end-of-file once the parent closed its end (or died).
+                    libc::prctl(libc::PR_SET_NAME, c"vigil-detach".as_ptr());
                     let mut byte = 0u8;
                     while libc::read(read.as_raw_fd(), (&raw mut byte).cast(), 1) < 0 {}
+                    if let Some(gate) = &gate {
+                        gate.close_giving_way(&attachments);
+                    }
                 }
                 libc::_exit(0)
             }

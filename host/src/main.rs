@@ -5,6 +5,7 @@
 //! `report` (stderr, JSON Lines) → `exit_status`. `recording` keeps that stream in a file that
 //! `run`'s pipeline can replay without a kernel.
 
+mod attach_gate;
 mod bench;
 mod bpf;
 mod btf;
@@ -64,6 +65,13 @@ fn main() {
         cli::Command::Hold(args) => hold::exec_when_released(args),
         command => {
             init_logging();
+            if matches!(
+                command,
+                cli::Command::Run(_) | cli::Command::Record(_) | cli::Command::Daemon(_)
+            ) {
+                // These attach programs: ask other Vigils' detaches to pause from now.
+                attach_gate::announce();
+            }
             match command {
                 cli::Command::Run(args) => run::run(args),
                 cli::Command::Record(args) => run::record(args),

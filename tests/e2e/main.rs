@@ -8,6 +8,7 @@ mod capture;
 mod capture_kernel;
 mod capture_process;
 mod daemon;
+mod detach;
 mod dispatch;
 mod harness;
 mod honest_build;

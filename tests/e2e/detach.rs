@@ -1,0 +1,123 @@
+//! After a run, Vigil's programs are detached in the background by a `vigil-detach` process,
+//! which gives way to any Vigil starting meanwhile (the attach gate): detaching and attaching
+//! contend for one kernel lock, and steps run back to back must not wait on each other.
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    os::fd::AsRawFd,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use crate::harness::*;
+
+/// Where Vigil keeps the attach gate's lock files (as `AttachGate::system` chooses).
+fn gate_dir() -> PathBuf {
+    ["/run/lock", "/var/lock"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|d| d.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// Holds the gate as a starting Vigil does: the turnstile, then the gate, both exclusively,
+/// each waiting for whoever is inside.
+struct Gate {
+    _held: [File; 2],
+}
+
+impl Gate {
+    fn hold() -> Self {
+        let files = ["vigil-attach-turnstile.lock", "vigil-attach.lock"].map(|name| {
+            let file = File::open(gate_dir().join(name)).expect("Vigil created the gate's files");
+            // SAFETY: flock on a descriptor this test owns.
+            assert_eq!(unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) }, 0);
+            file
+        });
+        Gate { _held: files }
+    }
+}
+
+/// Every `vigil-detach` process, with how many attachments (BPF links, perf events) it holds.
+fn detachers() -> BTreeMap<u32, usize> {
+    let mut found = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != "vigil-detach" {
+            continue;
+        }
+        // An exited one waits to be reaped by whoever adopted it: it is gone for this test.
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(") ")
+            .is_none_or(|(_, state)| state.starts_with('Z'))
+        {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        let held = fds
+            .flatten()
+            .filter(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|target| {
+                    let target = target.to_string_lossy();
+                    target == "anon_inode:bpf_link" || target == "anon_inode:[perf_event]"
+                })
+            })
+            .count();
+        found.insert(pid, held);
+    }
+    found
+}
+
+#[test]
+fn the_background_detach_waits_while_a_vigil_attaches_then_detaches_everything() {
+    if !privileged() {
+        return;
+    }
+    let run = vigil_run("detach-gate", &[], &["true"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // Ours has ~100 attachments to close at several per second: it is still at it.
+    let gate = Gate::hold();
+    let before = detachers();
+    assert!(
+        before.values().any(|&held| held > 0),
+        "no vigil-detach process holds attachments after a run: {before:?}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let during = detachers();
+    for (pid, held) in &before {
+        assert_eq!(
+            during.get(pid),
+            Some(held),
+            "vigil-detach {pid} closed attachments while a Vigil held the gate"
+        );
+    }
+
+    drop(gate);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left: Vec<u32> = detachers()
+            .into_keys()
+            .filter(|pid| before.contains_key(pid))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "vigil-detach {left:?} still running 120 s after the gate opened"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
