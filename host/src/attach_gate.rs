@@ -57,18 +57,23 @@ pub fn attaching() -> Option<Attaching> {
 }
 
 impl AttachGate {
-    /// The machine-wide gate: in `/run/lock` when there is one, else the temporary directory.
-    /// `None` (with the reason logged) when neither can hold the files: Vigil then attaches
-    /// and detaches as if alone.
+    /// The machine-wide gate: in the first of `/run/lock`, `/var/lock` and the temporary
+    /// directory that can hold its files. `None` (with the reasons logged) when none can:
+    /// Vigil then attaches and detaches as if alone.
     pub fn system() -> Option<Self> {
-        let dir = ["/run/lock", "/var/lock"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|d| d.is_dir())
-            .unwrap_or_else(std::env::temp_dir);
-        Self::open(&dir)
-            .inspect_err(|e| tracing::debug!("no attach gate in {}: {e}", dir.display()))
-            .ok()
+        let mut refusals = Vec::new();
+        for dir in [
+            PathBuf::from("/run/lock"),
+            PathBuf::from("/var/lock"),
+            std::env::temp_dir(),
+        ] {
+            match Self::open(&dir) {
+                Ok(gate) => return Some(gate),
+                Err(e) => refusals.push(format!("{}: {e}", dir.display())),
+            }
+        }
+        tracing::debug!("no attach gate ({})", refusals.join("; "));
+        None
     }
 
     /// The gate whose files are in `dir`.
@@ -143,21 +148,22 @@ fn lock_exclusive(file: &File) -> bool {
 /// Opens (creating it if need be) a lock file, without following a planted symlink.
 fn lock_file(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    let opened = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o644)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .or_else(|_| {
-            // A file another user created: reading is enough to lock it.
-            std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .open(path)
-        })
+        .open(path);
+    match opened {
+        // Another user's file: reading is enough to lock it.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(path),
+        other => other,
+    }
 }
 
 fn try_flock(fd: RawFd, how: libc::c_int) -> bool {

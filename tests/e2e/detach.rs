@@ -12,13 +12,17 @@ use std::{
 
 use crate::harness::*;
 
-/// Where Vigil keeps the attach gate's lock files (as `AttachGate::system` chooses).
+/// Where Vigil keeps the attach gate's lock files (the first place `AttachGate::system` could
+/// create them).
 fn gate_dir() -> PathBuf {
-    ["/run/lock", "/var/lock"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|d| d.is_dir())
-        .unwrap_or_else(std::env::temp_dir)
+    [
+        PathBuf::from("/run/lock"),
+        PathBuf::from("/var/lock"),
+        std::env::temp_dir(),
+    ]
+    .into_iter()
+    .find(|dir| dir.join("vigil-attach.lock").is_file())
+    .expect("Vigil created the attach gate's files")
 }
 
 /// Holds the gate as a starting Vigil does: the turnstile, then the gate, both exclusively,
