@@ -5,11 +5,13 @@
 //! detach (see `Capture`'s `Drop`), and a Vigil starting meanwhile waited behind each of them
 //! in turn: armed in 1-1.6 s instead of ~0.2 s when steps ran back to back.
 //!
-//! Two lock files make the detach give way. A starting Vigil takes the turnstile as it starts
-//! and the gate while it attaches, both exclusively, until it has attached. A detacher closes its attachments one
-//! at a time, each after passing the turnstile (so it stops starting closes while someone
-//! waits) and under the gate shared (so the starter waits only for the close in flight).
-//! Both sides wait a bounded time: a lock someone else holds on to delays, never blocks.
+//! Two lock files make the detach give way. A starting Vigil holds the turnstile from its start
+//! and the gate while it attaches, both shared, so starters never wait for each other. A
+//! detacher closes its attachments one at a time, each only once no starter holds the
+//! turnstile, and under the gate exclusively: a starter waits at most for the close in flight.
+//! Both sides wait a bounded time. A detacher's patience is short (a few seconds in all), so
+//! that starts in quick succession cannot keep old attachments alive: the kernel allows only 64
+//! programs on one tracepoint.
 
 use std::{
     fs::File,
@@ -19,10 +21,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How long a starting Vigil waits for the detaches in flight before attaching anyway.
+/// How long a starting Vigil waits for the close in flight before attaching anyway.
 const STARTER_PATIENCE: Duration = Duration::from_secs(2);
-/// How long, in all, a detacher waits for starters before detaching without giving way.
-const DETACHER_PATIENCE_MS: u64 = 30_000;
+/// How long, in all, a detacher gives way to starters before detaching without waiting.
+const DETACHER_PATIENCE_MS: u64 = 3_000;
 const POLL_MS: u64 = 5;
 
 /// The two lock files (see the module's doc).
@@ -31,10 +33,10 @@ pub struct AttachGate {
     gate: File,
 }
 
-/// The turnstile held: detachers start no new close. Released on drop.
+/// The turnstile held (shared): detachers start no new close. Released on drop.
 pub struct Announced(AttachGate);
 
-/// The turnstile and the gate held: no detacher is closing anything. Released on drop.
+/// The turnstile and the gate held (shared): no detacher is closing anything. Released on drop.
 pub struct Attaching(Announced);
 
 /// The gate this process announced itself at, as it started.
@@ -84,9 +86,9 @@ impl AttachGate {
         })
     }
 
-    /// Takes the turnstile, waiting (up to [`STARTER_PATIENCE`]) for other starters.
+    /// Takes the turnstile (waiting, up to [`STARTER_PATIENCE`], only for a detacher's look).
     pub fn announce(self) -> Option<Announced> {
-        lock_exclusive(&self.turnstile).then_some(Announced(self))
+        lock_shared(&self.turnstile).then_some(Announced(self))
     }
 
     /// Closes `fds` one by one, giving way to starting Vigils between them. Only calls
@@ -98,11 +100,11 @@ impl AttachGate {
         let (turnstile, gate) = (self.turnstile.as_raw_fd(), self.gate.as_raw_fd());
         let mut patience = DETACHER_PATIENCE_MS / POLL_MS;
         for &fd in fds {
-            // Past the turnstile, then into the gate: each wait spends the shared patience.
+            // No starter about, then the gate to itself: each wait spends the shared patience.
             let mut locked = false;
-            if wait_shared(turnstile, &mut patience) {
+            if wait_exclusive(turnstile, &mut patience) {
                 unlock(turnstile);
-                locked = wait_shared(gate, &mut patience);
+                locked = wait_exclusive(gate, &mut patience);
             }
             // SAFETY: the caller owns `fd`.
             unsafe { libc::close(fd) };
@@ -116,7 +118,7 @@ impl AttachGate {
 impl Announced {
     /// Takes the gate, waiting (up to [`STARTER_PATIENCE`]) for the close in flight.
     pub fn attaching(self) -> Option<Attaching> {
-        lock_exclusive(&self.0.gate).then_some(Attaching(self))
+        lock_shared(&self.0.gate).then_some(Attaching(self))
     }
 }
 
@@ -132,12 +134,12 @@ impl Drop for Attaching {
     }
 }
 
-/// Locks `file` exclusively, polling up to [`STARTER_PATIENCE`].
-fn lock_exclusive(file: &File) -> bool {
+/// Locks `file` shared, polling up to [`STARTER_PATIENCE`].
+fn lock_shared(file: &File) -> bool {
     let deadline = Instant::now() + STARTER_PATIENCE;
-    while !try_flock(file.as_raw_fd(), libc::LOCK_EX) {
+    while !try_flock(file.as_raw_fd(), libc::LOCK_SH) {
         if Instant::now() >= deadline {
-            tracing::debug!("another Vigil holds the attach gate; attaching anyway");
+            tracing::debug!("a detaching Vigil holds the attach gate; attaching anyway");
             return false;
         }
         std::thread::sleep(Duration::from_millis(POLL_MS));
@@ -176,10 +178,10 @@ fn unlock(fd: RawFd) {
     unsafe { libc::flock(fd, libc::LOCK_UN) };
 }
 
-/// Takes `fd` shared, polling while `patience` (in polls) lasts. Async-signal-safe.
-fn wait_shared(fd: RawFd, patience: &mut u64) -> bool {
+/// Takes `fd` exclusively, polling while `patience` (in polls) lasts. Async-signal-safe.
+fn wait_exclusive(fd: RawFd, patience: &mut u64) -> bool {
     loop {
-        if try_flock(fd, libc::LOCK_SH) {
+        if try_flock(fd, libc::LOCK_EX) {
             return true;
         }
         if *patience == 0 {
@@ -225,29 +227,30 @@ mod tests {
             .collect()
     }
 
+    fn starting(gate: AttachGate) -> Option<Attaching> {
+        gate.announce().and_then(Announced::attaching)
+    }
+
     #[test]
-    fn a_detacher_closes_nothing_while_a_vigil_attaches_and_everything_after() {
+    fn a_detacher_closes_nothing_while_vigils_attach_and_everything_after() {
         let (dir, starter, detacher) = gate_pair("gate-attaching");
         let fds = pipe_fds();
 
-        let attaching = starter
-            .announce()
-            .and_then(Announced::attaching)
-            .expect("nobody else holds the gate");
+        let attaching = starting(starter).expect("nobody else holds the gate");
+        // Starters do not wait for each other.
+        let second = starting(AttachGate::open(&dir).unwrap()).expect("a second starter");
         let closing = {
             let fds = fds.clone();
             // SAFETY: the fds were made above and are used by nothing else.
             std::thread::spawn(move || unsafe { detacher.close_giving_way(&fds) })
         };
         std::thread::sleep(Duration::from_millis(300));
+        drop(second);
+        std::thread::sleep(Duration::from_millis(300));
         assert!(
             fds.iter().all(|&fd| is_open(fd)),
             "closed while a Vigil was attaching"
         );
-        // A second starter cannot get in meanwhile either: the first one holds the gate.
-        let other = AttachGate::open(&dir).unwrap();
-        assert!(!try_flock(other.gate.as_raw_fd(), libc::LOCK_SH));
-
         drop(attaching);
         closing.join().unwrap();
         assert!(fds.iter().all(|&fd| !is_open(fd)), "left open");
@@ -257,16 +260,13 @@ mod tests {
     #[test]
     fn a_starter_waits_for_the_close_in_flight_then_keeps_the_detacher_out() {
         let (dir, starter, detacher) = gate_pair("gate-in-flight");
-        // A close in flight: the detacher holds the gate shared.
-        assert!(try_flock(detacher.gate.as_raw_fd(), libc::LOCK_SH));
-        let waiting = std::thread::spawn(move || {
-            let attaching = starter.announce().and_then(Announced::attaching);
-            attaching.is_some()
-        });
+        // A close in flight: the detacher holds the gate.
+        assert!(try_flock(detacher.gate.as_raw_fd(), libc::LOCK_EX));
+        let waiting = std::thread::spawn(move || starting(starter).is_some());
         std::thread::sleep(Duration::from_millis(100));
         assert!(!waiting.is_finished(), "attached during a close");
-        // The turnstile is taken: the detacher would not start another close.
-        assert!(!try_flock(detacher.turnstile.as_raw_fd(), libc::LOCK_SH));
+        // A starter is about: the detacher would not start another close.
+        assert!(!try_flock(detacher.turnstile.as_raw_fd(), libc::LOCK_EX));
         unlock(detacher.gate.as_raw_fd());
         let held = waiting.join().unwrap();
         assert!(held, "the starter gave up although the close ended");
@@ -277,13 +277,26 @@ mod tests {
     fn a_gate_held_for_good_delays_a_start_but_does_not_block_it() {
         let (dir, squatter, starter) = gate_pair("gate-squatted");
         // Someone sits in the gate and never leaves.
-        assert!(try_flock(squatter.gate.as_raw_fd(), libc::LOCK_SH));
+        assert!(try_flock(squatter.gate.as_raw_fd(), libc::LOCK_EX));
         let start = Instant::now();
-        assert!(starter.announce().and_then(Announced::attaching).is_none());
+        assert!(starting(starter).is_none());
         assert!(start.elapsed() >= STARTER_PATIENCE);
         // The starter let go of the turnstile it had taken: detachers are not held up.
         let other = AttachGate::open(&dir).unwrap();
-        assert!(try_flock(other.turnstile.as_raw_fd(), libc::LOCK_SH));
+        assert!(try_flock(other.turnstile.as_raw_fd(), libc::LOCK_EX));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_starter_that_never_attaches_holds_a_detacher_up_only_for_its_patience() {
+        let (dir, stuck, detacher) = gate_pair("gate-stuck");
+        let _announced = stuck.announce().expect("the turnstile is free");
+        let fds = pipe_fds();
+        let start = Instant::now();
+        // SAFETY: the fds were made above and are used by nothing else.
+        unsafe { detacher.close_giving_way(&fds) };
+        assert!(start.elapsed() >= Duration::from_millis(DETACHER_PATIENCE_MS));
+        assert!(fds.iter().all(|&fd| !is_open(fd)), "left open");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

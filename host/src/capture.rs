@@ -2,18 +2,26 @@
 //! tracepoint layouts, tells it which record kinds are wanted, attaches every program whose
 //! tracepoint this kernel has, and arms processes for watching.
 
-use std::{fs, os::fd::RawFd, path::Path};
+use std::{
+    fs,
+    os::fd::RawFd,
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use anyhow::{anyhow, bail, Context, Result};
 use aya::{
     maps::{HashMap, MapData, PerCpuArray, RingBuf},
-    programs::{trace_point::TracePointLink, TracePoint},
+    programs::{
+        trace_point::{TracePointLink, TracePointLinkId},
+        ProgramError, TracePoint,
+    },
     Ebpf, EbpfLoader,
 };
 use vigil_ebpf_common::{EventKind as K, FdLayout, NamespaceLayout, TracepointLayout};
 
 use crate::{
-    attach_gate::{self, AttachGate},
+    attach_gate::{self, AttachGate, Attaching},
     btf::Btf,
     cwd_tails::CwdTails,
     event::Kind,
@@ -106,7 +114,7 @@ impl Capture {
         let mut links = Vec::new();
         // Attaching needs the lock another Vigil's background detach holds for its grace
         // periods: make that detach pause meanwhile (see `attach_gate`).
-        let _attaching = attach_gate::attaching();
+        let mut attaching = attach_gate::attaching();
         for name in names {
             if program_kind(&name).is_some_and(|k| kind_mask & 1 << (k as u32) == 0) {
                 // Nobody wants what it would report: not even loaded.
@@ -135,8 +143,7 @@ impl Capture {
             program
                 .load()
                 .with_context(|| format!("the kernel rejected program {name}"))?;
-            let link = program
-                .attach(category, &tracepoint)
+            let link = attach_waiting_for_room(program, category, &tracepoint, &mut attaching)
                 .with_context(|| format!("attaching {name} to {category}:{tracepoint}"))?;
             links.push(program.take_link(link)?);
         }
@@ -213,6 +220,48 @@ impl Drop for Capture {
         self.links.clear();
         drop(release);
     }
+}
+
+/// How long a start waits for room on a tracepoint that has as many programs as the kernel
+/// takes (64), as when many Vigils ended just before and their programs are still attached.
+const ROOM_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Attaches `program`. When the tracepoint is full, lets the detaches in the way proceed (the
+/// attach gate is let go) and tries again until there is room or [`ROOM_PATIENCE`] runs out.
+fn attach_waiting_for_room(
+    program: &mut TracePoint,
+    category: &str,
+    tracepoint: &str,
+    attaching: &mut Option<Attaching>,
+) -> Result<TracePointLinkId, ProgramError> {
+    let deadline = Instant::now() + ROOM_PATIENCE;
+    loop {
+        match program.attach(category, tracepoint) {
+            Err(e) if is_full(&e) && Instant::now() < deadline => {
+                if attaching.take().is_some() {
+                    tracing::info!(
+                        "{category}:{tracepoint} has the kernel's maximum of programs (earlier \
+                         runs' are still being detached): waiting for room"
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            attached => return attached,
+        }
+    }
+}
+
+/// Whether the kernel refused an attachment with `E2BIG`: the tracepoint has all the programs
+/// it takes.
+fn is_full(error: &ProgramError) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.raw_os_error() == Some(libc::E2BIG);
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// This process's attachments: its descriptors of BPF links and perf events.
@@ -498,6 +547,19 @@ pub fn field_offset(format: &str, field: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_e2big_from_the_kernel_means_a_full_tracepoint() {
+        let refused = |errno| {
+            ProgramError::SyscallError(aya::sys::SyscallError {
+                call: "bpf_link_create",
+                io_error: std::io::Error::from_raw_os_error(errno),
+            })
+        };
+        assert!(is_full(&refused(libc::E2BIG)));
+        assert!(!is_full(&refused(libc::EINVAL)));
+        assert!(!is_full(&ProgramError::NotLoaded));
+    }
 
     #[test]
     fn kind_masks() {

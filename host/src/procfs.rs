@@ -528,6 +528,38 @@ mod tests {
         assert_eq!(super::cwd(io, 0x7fff_0003), None);
     }
 
+    /// The kernel and the tracker call a path plain (`plain_absolute`, a word at a time) exactly
+    /// when `join` leaves it as it is: every path of four components drawn from names that try
+    /// the check's edges, after a first name of 1-8 bytes (every alignment to the words).
+    #[test]
+    fn a_path_is_plain_exactly_when_joining_leaves_it_unchanged() {
+        use vigil_ebpf_common::plain_absolute;
+        const NAMES: [&str; 9] = ["", ".", "..", "...", "a", ".git", "..a", "a.", "proc"];
+        let mut checked = 0;
+        for pad in 0..8 {
+            let lead = "x".repeat(pad + 1);
+            for n in 0..NAMES.len().pow(4) {
+                let mut path = format!("/{lead}");
+                let mut rest = n;
+                for _ in 0..4 {
+                    path.push('/');
+                    path.push_str(NAMES[rest % NAMES.len()]);
+                    rest /= NAMES.len();
+                }
+                let plain = plain_absolute(path.as_bytes());
+                assert_eq!(plain, join("/", &path) == path, "{path:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 8 * 6561);
+        assert!(plain_absolute(b"/proc/1/environ"));
+        assert!(!plain_absolute(b"/proc//1/environ"));
+        assert!(!plain_absolute(b"/proc/self/../1/environ"));
+        assert!(!plain_absolute(b"/proc/1/./environ"));
+        assert!(!plain_absolute(b"/etc/sudoers/."));
+        assert!(plain_absolute(b"/root/.ssh/id_rsa"));
+    }
+
     #[test]
     fn anonymous_mappings_are_told_apart() {
         let io = &mut ProcIo::Live;

@@ -878,10 +878,19 @@ impl Tracker {
     }
 
     /// `path` made absolute: relative to `dirfd` when given (and not `AT_FDCWD`), else to the
-    /// process's cwd. Left as given when neither the tracker nor /proc knows the directory.
+    /// process's cwd, with `.`, `..` and repeated slashes resolved lexically (signatures match
+    /// `/proc/*/environ`, not `/proc//1/./environ`). Left as given when neither the tracker
+    /// nor /proc knows the directory.
     fn resolve(&mut self, pid: u32, dirfd: Option<i32>, path: &str) -> String {
-        if path.starts_with('/') || path.is_empty() {
-            return path.to_string();
+        if path.starts_with('/') {
+            return if vigil_ebpf_common::plain_absolute(path.as_bytes()) {
+                path.to_string()
+            } else {
+                procfs::join("/", path)
+            };
+        }
+        if path.is_empty() {
+            return String::new();
         }
         let base = match dirfd {
             Some(fd) if fd != libc::AT_FDCWD => Some(self.fd_path(pid, fd)),

@@ -47,26 +47,29 @@ assert got == 64, ctypes.get_errno()
 print("read-the-runner")
 "#;
 
-#[test]
-fn pack_ci_runner_environment_and_memory_read() {
-    if !privileged() {
-        return;
-    }
-    let dir = scratch("pack-ci-runner-read-setup");
-    // A stand-in for the GitHub runner: a shell whose executable is named Runner.Worker.
+/// Runs the Python `script` as a step of a stand-in for the GitHub runner (a shell whose
+/// executable is named Runner.Worker), which the script reads; the step must really read it,
+/// and be found.
+fn read_the_runner(name: &str, script: &str) -> Run {
+    let dir = scratch(&format!("{name}-setup"));
     let runner = dir.join("Runner.Worker");
     std::fs::copy("/bin/bash", &runner).unwrap();
-    let step = format!("python3 -c '{READ_PARENT}'; true");
-    let run = vigil_run(
-        "pack-ci-runner-read",
-        &[],
-        &[runner.to_str().unwrap(), "-c", &step],
-    );
+    let step = format!("python3 -c '{script}'; true");
+    let run = vigil_run(name, &[], &[runner.to_str().unwrap(), "-c", &step]);
     assert!(
         run.stdout.contains("read-the-runner"),
         "the step really read"
     );
     assert_eq!(run.code, EXIT_FINDING);
+    run
+}
+
+#[test]
+fn pack_ci_runner_environment_and_memory_read() {
+    if !privileged() {
+        return;
+    }
+    let run = read_the_runner("pack-ci-runner-read", READ_PARENT);
     let found = by_signature(&run.findings, "VGL-0050");
     let mut reads = evidence(&found, "read");
     reads.sort();
@@ -76,6 +79,38 @@ fn pack_ci_runner_environment_and_memory_read() {
         .iter()
         .all(|c| *c == "Runner.Worker"));
     assert!(found.iter().all(|f| f["process"]["comm"] == "python3"));
+}
+
+/// The same reads spelled roundabout (`//`, `.`, `..`): the kernel must not drop them as paths
+/// no signature wants, and signatures see them as the paths they are.
+const READ_PARENT_ROUNDABOUT: &str = r#"
+import os
+runner = os.getppid()
+open(f"/proc//{runner}/./environ", "rb").read()
+with open(f"/proc/self/../{runner}/maps") as maps:
+    start = next(int(l.split("-")[0], 16) for l in maps if l.split()[1].startswith("r"))
+with open(f"/proc/{runner}/task/../mem", "rb") as mem:
+    mem.seek(start)
+    assert len(mem.read(64)) == 64
+print("read-the-runner")
+"#;
+
+#[test]
+fn pack_ci_runner_read_through_roundabout_paths_is_found() {
+    if !privileged() {
+        return;
+    }
+    let run = read_the_runner("pack-ci-roundabout", READ_PARENT_ROUNDABOUT);
+    let found = by_signature(&run.findings, "VGL-0050");
+    let mut reads = evidence(&found, "read");
+    reads.sort();
+    assert_eq!(reads, ["environ", "mem"], "{found:#?}");
+    for finding in &found {
+        let path = finding["event"]["path"].as_str().unwrap();
+        let pid = finding["evidence"]["target_pid"].as_str().unwrap();
+        let read = finding["evidence"]["read"].as_str().unwrap();
+        assert_eq!(path, format!("/proc/{pid}/{read}"), "{finding:#?}");
+    }
 }
 
 /// The layout on a real runner: the runner starts a shell, which starts `vigil run`, which
@@ -172,6 +207,35 @@ fn pack_ci_credential_files_read_by_a_stranger() {
         "{found:#?}"
     );
     assert_eq!(severities(&found), ["medium", "high", "high"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same reads spelled with `//`, `.` and `..`: the kernel's filter would drop two of these
+/// as written, and signatures match the paths they name.
+#[test]
+fn pack_ci_credential_files_read_through_roundabout_paths() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("pack-ci-creds-roundabout-setup");
+    secrets(&dir);
+    let d = dir.display();
+    let cmd = format!(
+        "cat {d}/home/.ssh//id_ed25519 > /dev/null; cat {d}/home/.aws/./credentials > /dev/null; \
+         cat {d}/repo/.git/hooks/../config > /dev/null"
+    );
+    let run = vigil_run("pack-ci-creds-roundabout", &[], &["sh", "-c", &cmd]);
+    assert_eq!(run.code, EXIT_FINDING);
+    let found = by_signature(&run.findings, "VGL-0051");
+    assert_eq!(
+        evidence(&found, "path"),
+        [
+            format!("{d}/home/.ssh/id_ed25519"),
+            format!("{d}/home/.aws/credentials"),
+            format!("{d}/repo/.git/config"),
+        ],
+        "{found:#?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

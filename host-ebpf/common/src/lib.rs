@@ -492,6 +492,71 @@ pub fn open_fd_kept(flags: u64) -> bool {
     flags & (O_DIRECTORY | O_PATH | O_CREAT | O_TRUNC) != 0 || flags & O_ACCMODE != 0
 }
 
+/// `/` in every byte, and so on: operands of [`byte_matches`].
+pub const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+pub const DOTS: u64 = 0x2e2e_2e2e_2e2e_2e2e;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in each byte of `word` equal to that byte of `pattern`, 0 in the others: exactly, as
+/// there is no borrow between bytes.
+#[inline(always)]
+pub fn byte_matches(word: u64, pattern: u64) -> u64 {
+    let x = word ^ pattern;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// What [`plain_step`] carries from one word of a path to the next: where the previous word
+/// had slashes and dots.
+#[derive(Clone, Copy, Default)]
+pub struct PlainCarry {
+    slashes: u64,
+    dots: u64,
+}
+
+/// One word of the check that an absolute path is already in the form the host resolves it
+/// to: no `//`, no `.` or `..` component, no `/` last. `word` holds the path's bytes
+/// `8i..8i + 8` (byte `8i` lowest), of which the first `valid` (0..=8) are the path's; every
+/// word up to the one holding the path's end must be checked, in order. Returns 0x80 in each byte that ends such
+/// a sequence (none: plain so far). The kernel and the tracker both use it, so a path the
+/// kernel judges as written is one the tracker leaves as written.
+#[inline(always)]
+pub fn plain_step(word: u64, valid: usize, carry: &mut PlainCarry) -> u64 {
+    let in_path = if valid >= 8 {
+        HIGHS
+    } else {
+        ((1u64 << (8 * valid)) - 1) & HIGHS
+    };
+    let slashes = byte_matches(word, SLASHES) & in_path;
+    let dots = byte_matches(word, DOTS) & in_path;
+    // Byte j: a separator (`/` or the path's end) after ...
+    let end = HIGHS & !in_path;
+    let ends = slashes | end;
+    // ... the bytes j-1, j-2 and j-3, from this word or the previous one.
+    let slash1 = slashes << 8 | carry.slashes >> 56;
+    let slash2 = slashes << 16 | carry.slashes >> 48;
+    let slash3 = slashes << 24 | carry.slashes >> 40;
+    let dot1 = dots << 8 | carry.dots >> 56;
+    let dot2 = dots << 16 | carry.dots >> 48;
+    *carry = PlainCarry { slashes, dots };
+    (ends & slash1) | (ends & dot1 & slash2) | (ends & dot1 & dot2 & slash3)
+}
+
+/// Whether the absolute `path` has no `//`, no `.` or `..` component and no `/` last (see
+/// [`plain_step`]).
+pub fn plain_absolute(path: &[u8]) -> bool {
+    let mut carry = PlainCarry::default();
+    let mut bad = 0;
+    // Up to the word holding the byte after the path, which is checked as its end.
+    for start in (0..=path.len()).step_by(8) {
+        let mut bytes = [0u8; 8];
+        let valid = (path.len() - start).min(8);
+        bytes[..valid].copy_from_slice(&path[start..start + valid]);
+        bad |= plain_step(u64::from_le_bytes(bytes), valid, &mut carry);
+    }
+    bad == 0
+}
+
 /// The open filter (`OPEN_FILTER`, `OPEN_PREFIXES`, `OPEN_SUFFIXES`): which absolute-path opens
 /// the kernel emits when no loaded signature wants every open. Bit set in `OPEN_FILTER`: opens
 /// that may read (or write) are emitted only when their path matches an entry for reads (or

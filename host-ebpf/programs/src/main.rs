@@ -32,14 +32,15 @@ use aya_ebpf::{
     EbpfContext, Global,
 };
 use vigil_ebpf_common::{
-    open_fd_kept, BigStash, ConnectEvent, CwdTail, EventKind, ExecEnvEvent, ExecEvent, ExitEvent,
-    FdLayout, ForkEvent, Header, NamespaceLayout, OpenEvent, PathEvent, Stash, SyscallBody,
-    SyscallEvent, TracepointLayout, ARGV_LEN, BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED,
-    BPF_ATTR_LEN, CWD_EPOCH_ARG, DATA_LEN, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED,
-    EXEC_FLAG_ENV_TRUNCATED, EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD,
-    EXIT_FLAG_HAS_CODE, MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS,
-    OPEN_FILTER_WRITES, OPEN_HOW_LEN, OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX,
-    O_ACCMODE, O_CREAT, O_DIRECTORY, O_PATH, O_TRUNC, O_WRONLY, PATH_LEN, SOCKADDR_LEN,
+    byte_matches, open_fd_kept, plain_step, BigStash, ConnectEvent, CwdTail, EventKind,
+    ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent, Header, NamespaceLayout, OpenEvent,
+    PathEvent, PlainCarry, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
+    BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN, CWD_EPOCH_ARG, DATA_LEN,
+    DOTS, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
+    EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
+    MAX_ARGS, MAX_ENV, OPEN_DIR_SUFFIX_MAX, OPEN_FILTER_READS, OPEN_FILTER_WRITES, OPEN_HOW_LEN,
+    OPEN_KEY_LEN, OPEN_TAG_DIR_SUFFIX, OPEN_TAG_SUFFIX, O_ACCMODE, O_CREAT, O_DIRECTORY, O_PATH,
+    O_TRUNC, O_WRONLY, PATH_LEN, SLASHES, SOCKADDR_LEN,
 };
 
 mod cwd_tails;
@@ -109,6 +110,8 @@ struct OpenKeys {
     /// A copy of the caller's cwd tail, for a relative path (see `cwd_tails`). A copy, not a
     /// pointer kept across the function: older verifiers lose track of such a pointer.
     cwd: CwdTail,
+    /// A copy of the whole path, checked for `//`, `.` and `..` (see `plain_absolute`).
+    whole: [u64; PATH_LEN / 8],
 }
 
 #[map]
@@ -1237,20 +1240,37 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize, from_cwd: bool)
     if let Some(bits) = OPEN_SUFFIXES.get(&(*keys).dir) {
         found |= *bits as u32;
     }
-    found & need == 0
+    if found & need != 0 {
+        return false;
+    }
+    // Not wanted as written. A relative path was checked plain above; an absolute one with a
+    // `//`, `.` or `..` in it is kept: the tracker resolves it, and it may be wanted then.
+    relative || plain_absolute(path, l, (*keys).whole.as_mut_ptr())
 }
 
-const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
-const DOTS: u64 = 0x2e2e_2e2e_2e2e_2e2e;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// 0x80 in each byte of `word` equal to that byte of `pattern`, 0 in the others: exactly, as
-/// there is no borrow between bytes.
+/// Whether the absolute path of `l` bytes at `path` is plain as the tracker sees it (see
+/// `plain_step`): only then may the open be judged, and dropped, as written. The whole path is
+/// copied to `whole` first, a word at a time being then a plain load.
 #[inline(always)]
-fn byte_matches(word: u64, pattern: u64) -> u64 {
-    let x = word ^ pattern;
-    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+unsafe fn plain_absolute(path: *const u8, l: usize, whole: *mut u64) -> bool {
+    if bpf_probe_read_kernel(whole as *mut c_void, PATH_LEN as u32, path as *const c_void) != 0 {
+        return false;
+    }
+    let mut carry = PlainCarry::default();
+    let mut bad = 0u64;
+    let mut w = 0;
+    // Up to the word holding the byte after the path (`l` < PATH_LEN), checked as its end.
+    while w < PATH_LEN / 8 {
+        if w * 8 > l {
+            break;
+        }
+        let left = l - w * 8;
+        bad |= plain_step(*whole.add(w), if left < 8 { left } else { 8 }, &mut carry);
+        w += 1;
+    }
+    bad == 0
 }
 
 /// Whether the relative path of `l` bytes (1..=63) right-aligned in `tail` (zeroes before it)
