@@ -9,9 +9,9 @@
 //! and the gate while it attaches, both shared, so starters never wait for each other. A
 //! detacher closes its attachments one at a time, each only once no starter holds the
 //! turnstile, and under the gate exclusively: a starter waits at most for the close in flight.
-//! Both sides wait a bounded time. A detacher's patience is short (a few seconds in all), so
-//! that starts in quick succession cannot keep old attachments alive: the kernel allows only 64
-//! programs on one tracepoint.
+//! Both sides wait a bounded time. A detacher's patience is 10 s in all, so that starts in
+//! quick succession cannot keep old attachments alive for long: the kernel allows only 64
+//! programs on one tracepoint (and `Capture` waits for room when one is full).
 
 use std::{
     fs::File,
@@ -24,7 +24,7 @@ use std::{
 /// How long a starting Vigil waits for the close in flight before attaching anyway.
 const STARTER_PATIENCE: Duration = Duration::from_secs(2);
 /// How long, in all, a detacher gives way to starters before detaching without waiting.
-const DETACHER_PATIENCE_MS: u64 = 3_000;
+const DETACHER_PATIENCE_MS: u64 = 10_000;
 const POLL_MS: u64 = 5;
 
 /// The two lock files (see the module's doc).
@@ -100,12 +100,23 @@ impl AttachGate {
         let (turnstile, gate) = (self.turnstile.as_raw_fd(), self.gate.as_raw_fd());
         let mut patience = DETACHER_PATIENCE_MS / POLL_MS;
         for &fd in fds {
-            // No starter about, then the gate to itself: each wait spends the shared patience.
-            let mut locked = false;
-            if wait_exclusive(turnstile, &mut patience) {
+            // No starter about, then the gate to itself, then no starter still: one that came
+            // meanwhile goes first. Each wait spends the shared patience; once it is spent,
+            // the rest is closed without waiting.
+            let locked = loop {
+                if !wait_exclusive(turnstile, &mut patience) {
+                    break false;
+                }
                 unlock(turnstile);
-                locked = wait_exclusive(gate, &mut patience);
-            }
+                if !wait_exclusive(gate, &mut patience) {
+                    break false;
+                }
+                if try_flock(turnstile, libc::LOCK_EX) {
+                    unlock(turnstile);
+                    break true;
+                }
+                unlock(gate);
+            };
             // SAFETY: the caller owns `fd`.
             unsafe { libc::close(fd) };
             if locked {

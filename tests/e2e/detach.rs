@@ -104,7 +104,7 @@ fn the_background_detach_waits_while_a_vigil_attaches_then_detaches_everything()
         before.values().any(|&held| held > 0),
         "no new vigil-detach process holds attachments after a run: {before:?}"
     );
-    // Well within a detacher's patience (3 s in all).
+    // Well within a detacher's patience (10 s in all).
     std::thread::sleep(Duration::from_millis(1000));
     let during = detachers();
     for (pid, held) in &before {
