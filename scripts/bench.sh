@@ -60,7 +60,7 @@ section_startup() {
 	armed_warm=$(median_armed_ms :)
 	# As when CI steps run one after another: the previous run's programs are still being
 	# detached in the background (for several seconds) when the next one starts.
-	armed_after=$(median_armed_ms "\"\$vigil\" run --cache-dir '$cache' -- true >/dev/null 2>&1; sleep 5")
+	armed_after=$(median_armed_ms "'$vigil' run --cache-dir '$cache' -- true >/dev/null 2>&1; sleep 5")
 	cold=$(median_ms "rm -rf '$cache'/*" "$vigil" run --cache-dir "$cache" -- true)
 	"$vigil" run --cache-dir "$cache" -- true >/dev/null 2>&1 || true
 	warm=$(median_ms : "$vigil" run --cache-dir "$cache" -- true)

@@ -18,7 +18,7 @@ use std::{
     os::fd::{AsRawFd, RawFd},
     path::{Path, PathBuf},
     sync::Mutex,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// How long a starting Vigil waits for the close in flight before attaching anyway.
@@ -104,11 +104,11 @@ impl AttachGate {
             // meanwhile goes first. Each wait spends the shared patience; once it is spent,
             // the rest is closed without waiting.
             let locked = loop {
-                if !wait_exclusive(turnstile, &mut patience) {
+                if !wait_lock(turnstile, libc::LOCK_EX, &mut patience) {
                     break false;
                 }
                 unlock(turnstile);
-                if !wait_exclusive(gate, &mut patience) {
+                if !wait_lock(gate, libc::LOCK_EX, &mut patience) {
                     break false;
                 }
                 if try_flock(turnstile, libc::LOCK_EX) {
@@ -147,15 +147,12 @@ impl Drop for Attaching {
 
 /// Locks `file` shared, polling up to [`STARTER_PATIENCE`].
 fn lock_shared(file: &File) -> bool {
-    let deadline = Instant::now() + STARTER_PATIENCE;
-    while !try_flock(file.as_raw_fd(), libc::LOCK_SH) {
-        if Instant::now() >= deadline {
-            tracing::debug!("a detaching Vigil holds the attach gate; attaching anyway");
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(POLL_MS));
+    let mut patience = STARTER_PATIENCE.as_millis() as u64 / POLL_MS;
+    let locked = wait_lock(file.as_raw_fd(), libc::LOCK_SH, &mut patience);
+    if !locked {
+        tracing::debug!("a detaching Vigil holds the attach gate; attaching anyway");
     }
-    true
+    locked
 }
 
 /// Opens (creating it if need be) a lock file, without following a planted symlink.
@@ -189,10 +186,11 @@ fn unlock(fd: RawFd) {
     unsafe { libc::flock(fd, libc::LOCK_UN) };
 }
 
-/// Takes `fd` exclusively, polling while `patience` (in polls) lasts. Async-signal-safe.
-fn wait_exclusive(fd: RawFd, patience: &mut u64) -> bool {
+/// Locks `fd` (`how`: shared or exclusive), polling while `patience` (in polls) lasts; the
+/// starters' waits and the detachers' alike. Async-signal-safe.
+fn wait_lock(fd: RawFd, how: libc::c_int, patience: &mut u64) -> bool {
     loop {
-        if try_flock(fd, libc::LOCK_EX) {
+        if try_flock(fd, how) {
             return true;
         }
         if *patience == 0 {
@@ -212,6 +210,7 @@ fn wait_exclusive(fd: RawFd, patience: &mut u64) -> bool {
 mod tests {
     use super::*;
     use std::os::fd::IntoRawFd;
+    use std::time::Instant;
 
     fn is_open(fd: RawFd) -> bool {
         // SAFETY: F_GETFD only queries.
