@@ -178,7 +178,7 @@ pub struct CwdJudge {
 impl CwdJudge {
     /// What the kernel needs to judge relative opens in the absolute directory `cwd` as the
     /// tracker resolves them: `cwd` followed by `/`, reversed. `None` when some prefix entry
-    /// could match a path under `cwd`.
+    /// could match a path under `cwd`, or when `cwd` is in /proc or /dev.
     pub fn tail(&self, cwd: &str) -> Option<CwdTail> {
         if !cwd.starts_with('/') {
             return None;
@@ -189,6 +189,11 @@ impl CwdJudge {
             dir.push('/');
         }
         let dir = dir.as_bytes();
+        // A relative path from here may name a magic link (`self/root/...` in /proc,
+        // `fd/3/...` or `stdin` in /dev): the tracker follows those, so must the judging.
+        if dir.starts_with(b"/proc/") || dir.starts_with(b"/dev/") {
+            return None;
+        }
         let blocked = self
             .prefixes
             .iter()
@@ -326,8 +331,14 @@ mod tests {
         assert!(judge.tail("/").is_none());
         assert!(judge.tail("relative").is_none());
         let suffixes_only = filter(Some(vec![Coarse::Suffix("/.npmrc".into())]), None);
-        let root = suffixes_only.cwd_judge().unwrap().tail("/").unwrap();
+        let suffixes_only = suffixes_only.cwd_judge().unwrap();
+        let root = suffixes_only.tail("/").unwrap();
         assert_eq!((root.len, &root.reversed[..2]), (1, &b"/\0"[..]));
+        // Where a relative path may name a magic link: `self/root/...`, `fd/3/...`.
+        assert!(suffixes_only.tail("/proc").is_none());
+        assert!(suffixes_only.tail("/proc/12").is_none());
+        assert!(suffixes_only.tail("/dev").is_none());
+        assert!(suffixes_only.tail("/devices").is_some());
         // Only the window's worth is kept, the length whole.
         let deep = format!("/{}", "d/".repeat(40));
         let tail = judge.tail(&deep).unwrap();

@@ -256,10 +256,15 @@ pub fn join(base: &str, path: &str) -> String {
             p => parts.push(p),
         }
     }
-    let mut out = String::with_capacity(full.len());
-    for p in &parts {
+    absolute(&parts)
+}
+
+/// The absolute path of the components `parts` (`/` for none).
+pub fn absolute(parts: &[impl AsRef<str>]) -> String {
+    let mut out = String::new();
+    for p in parts {
         out.push('/');
-        out.push_str(p);
+        out.push_str(p.as_ref());
     }
     if out.is_empty() {
         out.push('/');
@@ -558,6 +563,32 @@ mod tests {
         assert!(!plain_absolute(b"/proc/1/./environ"));
         assert!(!plain_absolute(b"/etc/sudoers/."));
         assert!(plain_absolute(b"/root/.ssh/id_rsa"));
+    }
+
+    /// What the kernel never drops as written, and the tracker walks for magic links.
+    #[test]
+    fn paths_under_magic_links_are_told_apart() {
+        use vigil_ebpf_common::path_under_magic_links as magic;
+        for path in [
+            "/proc/",
+            "/proc/self/root/etc",
+            "/dev/fd/3/x",
+            "/dev/stdin",
+            "/dev/stderr",
+        ] {
+            assert!(magic(path.as_bytes()), "{path}");
+        }
+        for path in [
+            "/proc",
+            "/procs/x",
+            "/dev/null",
+            "/dev/fd",
+            "/etc/sudoers",
+            "/",
+            "",
+        ] {
+            assert!(!magic(path.as_bytes()), "{path}");
+        }
     }
 
     #[test]

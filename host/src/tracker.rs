@@ -44,6 +44,20 @@ struct Fd {
     cloexec: bool,
 }
 
+/// Whether walking `path` may pass a magic link: only through a `proc` or `dev` directory,
+/// wherever `..` leads first (`/proc/self/cwd/../../..` can leave /proc). Others are joined
+/// lexically, without asking for links at each component.
+fn may_cross_magic_links(path: &str) -> bool {
+    path.contains("/proc/") || path.contains("/dev/")
+}
+
+/// A magic link of /proc: a directory entry that leads to a process's root, cwd or open fd.
+enum MagicLink {
+    Root,
+    Cwd,
+    Fd(i32),
+}
+
 #[derive(Clone, Debug)]
 struct PendingExec {
     filename: String,
@@ -223,7 +237,7 @@ impl Tracker {
                 // made absolute (`exe` is always an absolute path or empty).
                 let exe = match live_exe {
                     Some(exe) => exe,
-                    None => self.resolve(pid, None, &pending.filename),
+                    None => self.resolve_as_written(pid, None, &pending.filename),
                 };
                 let p = self.processes.get_mut(&pid)?;
                 p.exe = exe;
@@ -394,7 +408,7 @@ impl Tracker {
                 ..
             } => {
                 if ret == 0 {
-                    let dir = self.resolve(pid, None, &paths[0]);
+                    let dir = self.resolve_as_written(pid, None, &paths[0]);
                     self.set_cwd(pid, dir);
                 }
                 self.cwd_epoch(pid, args[CWD_EPOCH_ARG]);
@@ -466,7 +480,7 @@ impl Tracker {
         if exec.execveat && !exec.filename.starts_with('/') {
             return None;
         }
-        let path = self.resolve(pid, None, &exec.filename);
+        let path = self.resolve_as_written(pid, None, &exec.filename);
         if !path.starts_with('/') {
             return None;
         }
@@ -680,7 +694,7 @@ impl Tracker {
                 };
                 EventData::Chmod {
                     syscall: name.into(),
-                    path: self.resolve(pid, dir, &p0),
+                    path: self.resolve_as_written(pid, dir, &p0),
                     mode: mode as u32,
                     result: ret,
                 }
@@ -879,12 +893,32 @@ impl Tracker {
 
     /// `path` made absolute: relative to `dirfd` when given (and not `AT_FDCWD`), else to the
     /// process's cwd, with `.`, `..` and repeated slashes resolved lexically (signatures match
-    /// `/proc/*/environ`, not `/proc//1/./environ`). Left as given when neither the tracker
-    /// nor /proc knows the directory.
+    /// `/proc/*/environ`, not `/proc//1/./environ`) and the magic links of /proc followed
+    /// (see [`Self::walk`]). Left as given when neither the tracker nor /proc knows the
+    /// directory.
     fn resolve(&mut self, pid: u32, dirfd: Option<i32>, path: &str) -> String {
+        self.absolute(pid, dirfd, path, true)
+    }
+
+    /// [`Self::resolve`] without following magic links, for what is kept as the process named
+    /// it: an exec's filename (`/proc/self/fd/3` is how a memfd is run; the executable itself
+    /// is in `exe`), a new cwd (judged again at each use) and a chmod's target. glibc routes
+    /// every `fchmodat(..., AT_SYMLINK_NOFOLLOW)`, directories' included, through
+    /// `/proc/self/fd/N`, and a chmod record does not say its target is a directory:
+    /// followed, `tar` setting a hidden directory's mode would read as a hidden executable.
+    fn resolve_as_written(&mut self, pid: u32, dirfd: Option<i32>, path: &str) -> String {
+        self.absolute(pid, dirfd, path, false)
+    }
+
+    fn absolute(&mut self, pid: u32, dirfd: Option<i32>, path: &str, links: bool) -> String {
         if path.starts_with('/') {
-            return if vigil_ebpf_common::plain_absolute(path.as_bytes()) {
+            let bytes = path.as_bytes();
+            return if vigil_ebpf_common::plain_absolute(bytes)
+                && !vigil_ebpf_common::path_under_magic_links(bytes)
+            {
                 path.to_string()
+            } else if links && may_cross_magic_links(path) {
+                self.walk(pid, path)
             } else {
                 procfs::join("/", path)
             };
@@ -894,27 +928,100 @@ impl Tracker {
         }
         let base = match dirfd {
             Some(fd) if fd != libc::AT_FDCWD => Some(self.fd_path(pid, fd)),
-            _ => match self.processes.get(&pid).and_then(|p| p.cwd.clone()) {
-                Some(cwd) => Some(cwd),
-                None => {
-                    let cwd = procfs::cwd(&mut self.io, pid);
-                    if let Some(cwd) = &cwd {
-                        self.set_cwd(pid, cwd.clone());
-                    }
-                    cwd
-                }
-            },
+            _ => self.cwd_of(pid),
         };
         match base {
-            Some(base) if base.starts_with('/') => procfs::join(&base, path),
+            Some(base) if base.starts_with('/') => {
+                let full = format!("{base}/{path}");
+                if links && may_cross_magic_links(&full) {
+                    self.walk(pid, &full)
+                } else {
+                    procfs::join("/", &full)
+                }
+            }
             _ => path.to_string(),
         }
     }
 
+    /// The absolute `path` walked as the kernel walks it, as far as the tracker can: `.`, `..`
+    /// and repeated slashes resolved lexically, and each magic link of /proc replaced by where
+    /// it leads for the process it names (`self` is `pid`): `/proc/PID/root` by `/` (chroots
+    /// are not followed), `/proc/PID/cwd` by its cwd, `/proc/PID/fd/N` (and `/dev/fd/N`,
+    /// `/dev/stdin`...) by the file open there. `/proc/self/root/etc/sudoers` is written as
+    /// `/etc/sudoers`; a link the tracker cannot follow is left as written.
+    fn walk(&mut self, pid: u32, path: &str) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                part => {
+                    parts.push(part.to_string());
+                    if let Some(target) = self.magic_link(pid, &parts) {
+                        parts = target
+                            .split('/')
+                            .filter(|p| !p.is_empty())
+                            .map(str::to_string)
+                            .collect();
+                    }
+                }
+            }
+        }
+        procfs::absolute(&parts)
+    }
+
+    /// Where the path of `parts` leads when it is a magic link of /proc, from `pid`'s view.
+    fn magic_link(&mut self, pid: u32, parts: &[String]) -> Option<String> {
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let fd = |n: &str| n.parse::<i32>().ok();
+        let (owner, link) = match parts.as_slice() {
+            ["dev", "fd", n] => (pid, MagicLink::Fd(fd(n)?)),
+            ["dev", "stdin"] => (pid, MagicLink::Fd(0)),
+            ["dev", "stdout"] => (pid, MagicLink::Fd(1)),
+            ["dev", "stderr"] => (pid, MagicLink::Fd(2)),
+            ["proc", owner, rest @ ..] => {
+                let owner = match *owner {
+                    "self" | "thread-self" => pid,
+                    n => n.parse().ok()?,
+                };
+                let link = match rest {
+                    ["root"] | ["task", _, "root"] => MagicLink::Root,
+                    ["cwd"] | ["task", _, "cwd"] => MagicLink::Cwd,
+                    ["fd", n] | ["task", _, "fd", n] => MagicLink::Fd(fd(n)?),
+                    _ => return None,
+                };
+                (owner, link)
+            }
+            _ => return None,
+        };
+        let target = match link {
+            MagicLink::Root => "/".to_string(),
+            MagicLink::Cwd => self.cwd_of(owner)?,
+            MagicLink::Fd(n) => self.fd_path(owner, n),
+        };
+        target.starts_with('/').then_some(target)
+    }
+
+    /// `pid`'s cwd, from the tracker or else /proc (then remembered).
+    fn cwd_of(&mut self, pid: u32) -> Option<String> {
+        if let Some(cwd) = self.processes.get(&pid).and_then(|p| p.cwd.clone()) {
+            return Some(cwd);
+        }
+        let cwd = procfs::cwd(&mut self.io, pid)?;
+        self.set_cwd(pid, cwd.clone());
+        Some(cwd)
+    }
+
     /// The path `fd` refers to, from the tracked table or /proc; `fd:N` when neither knows.
     fn fd_path(&mut self, pid: u32, fd: i32) -> String {
-        match self.fd_target(pid, fd) {
-            FdTarget::File { path } => path,
+        match self.processes.get(&pid).and_then(|p| p.fds.get(&fd)) {
+            Some(Fd {
+                target: FdTarget::File { path },
+                ..
+            }) => path.clone(),
+            // One question to /proc: the link is all a path needs.
             _ => procfs::fd_link(&mut self.io, pid, fd).unwrap_or_else(|| format!("fd:{fd}")),
         }
     }
@@ -1252,12 +1359,7 @@ mod tests {
     /// time Vigil looks, the running executable stands in unless it is the named file itself.
     #[test]
     fn exec_of_a_script_names_its_interpreter() {
-        use crate::procfs::{ProcAnswer, ProcOp};
-        let answer = |op, path: String, data: Option<&str>| ProcAnswer {
-            op,
-            path,
-            data: data.map(|d| d.as_bytes().to_vec()),
-        };
+        use crate::procfs::ProcOp;
         let mut io = ProcIo::replay();
         let proc = |what: &str| format!("/proc/{PARENT}/{what}");
         io.feed([
@@ -1310,6 +1412,34 @@ mod tests {
         assert_eq!(t.io.mismatches(), 0);
     }
 
+    /// The path an `openat` of `path` from `dirfd`, returning `ret`, is reported with.
+    fn opened(t: &mut Tracker, pid: u32, dirfd: u64, path: &str, ret: i64) -> String {
+        let open = body(
+            pid,
+            EventKind::OpenAt,
+            [dirfd, 0, 0o101, 0o644, 0, 0],
+            ret,
+            path,
+        );
+        match t.apply(open).unwrap().data {
+            EventData::Open { path, .. } => path,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A recorded answer from /proc, for a replay.
+    fn answer(
+        op: crate::procfs::ProcOp,
+        path: String,
+        data: Option<&str>,
+    ) -> crate::procfs::ProcAnswer {
+        crate::procfs::ProcAnswer {
+            op,
+            path,
+            data: data.map(|d| d.as_bytes().to_vec()),
+        }
+    }
+
     fn body(pid: u32, kind: EventKind, args: [u64; 6], ret: i64, p0: &str) -> Record {
         Record::Body {
             header: header(pid),
@@ -1324,13 +1454,8 @@ mod tests {
 
     #[test]
     fn exe_of_a_program_gone_before_proc_is_its_filename_made_absolute() {
-        use crate::procfs::{ProcAnswer, ProcOp};
+        use crate::procfs::ProcOp;
         let mut io = ProcIo::replay();
-        let answer = |op, path: String, data: Option<&str>| ProcAnswer {
-            op,
-            path,
-            data: data.map(|d| d.as_bytes().to_vec()),
-        };
         io.feed([
             answer(ProcOp::Read, format!("/proc/{PARENT}/stat"), None),
             answer(ProcOp::ReadLink, format!("/proc/{PARENT}/exe"), None),
@@ -1381,42 +1506,111 @@ mod tests {
         let mut t = Tracker::with_io(io, 0);
         t.add_root(PARENT, 1, vec!["sh".into()]);
         let at = libc::AT_FDCWD as i64 as u64;
-        let open = |t: &mut Tracker, pid: u32, dirfd: u64, path: &str, ret: i64| match t
-            .apply(body(
-                pid,
-                EventKind::OpenAt,
-                [dirfd, 0, 0o101, 0o644, 0, 0],
-                ret,
-                path,
-            ))
-            .unwrap()
-            .data
-        {
-            EventData::Open { path, .. } => path,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(open(&mut t, PARENT, at, "a.txt", 3), "/work/a.txt");
+        assert_eq!(opened(&mut t, PARENT, at, "a.txt", 3), "/work/a.txt");
         t.apply(body(PARENT, EventKind::Chdir, [0; 6], 0, "src/../build"));
-        assert_eq!(open(&mut t, PARENT, at, "./o.txt", 4), "/work/build/o.txt");
+        assert_eq!(
+            opened(&mut t, PARENT, at, "./o.txt", 4),
+            "/work/build/o.txt"
+        );
         // A failed chdir changes nothing.
         t.apply(body(PARENT, EventKind::Chdir, [0; 6], -2, "/nope"));
         t.apply(Record::Fork {
             header: header(PARENT),
             child_tid: CHILD,
         });
-        assert_eq!(open(&mut t, CHILD, at, "c", 3), "/work/build/c");
+        assert_eq!(opened(&mut t, CHILD, at, "c", 3), "/work/build/c");
         // A directory opened by path, then used as a dirfd.
-        open(&mut t, CHILD, at, "/etc", 9);
-        assert_eq!(open(&mut t, CHILD, 9, "passwd", 10), "/etc/passwd");
+        opened(&mut t, CHILD, at, "/etc", 9);
+        assert_eq!(opened(&mut t, CHILD, 9, "passwd", 10), "/etc/passwd");
         t.apply(Record::Args {
             header: header(CHILD),
             kind: EventKind::Fchdir,
             args: [9, 0, 0, 0, 0, 0],
             ret: 0,
         });
-        assert_eq!(open(&mut t, CHILD, at, "hosts", 11), "/etc/hosts");
-        assert_eq!(open(&mut t, PARENT, at, "p", 5), "/work/build/p");
+        assert_eq!(opened(&mut t, CHILD, at, "hosts", 11), "/etc/hosts");
+        assert_eq!(opened(&mut t, PARENT, at, "p", 5), "/work/build/p");
         assert_eq!(t.io.mismatches(), 0, "no /proc question beyond the root's");
+    }
+
+    /// The magic links of /proc lead where the kernel takes them: `/proc/self/root/etc/sudoers`
+    /// is written to `/etc/sudoers`, and `..` after a link leaves its target, not /proc.
+    #[test]
+    fn magic_links_of_proc_are_followed() {
+        use crate::procfs::ProcOp;
+        let mut io = ProcIo::replay();
+        io.feed([
+            answer(ProcOp::Read, format!("/proc/{PARENT}/stat"), None),
+            answer(
+                ProcOp::ReadLink,
+                format!("/proc/{PARENT}/cwd"),
+                Some("/work"),
+            ),
+            answer(ProcOp::Read, "/proc/1/stat".into(), None),
+            // The file on stdin, which the tracker never saw opened.
+            answer(
+                ProcOp::ReadLink,
+                format!("/proc/{PARENT}/fd/0"),
+                Some("/etc/sudoers"),
+            ),
+            answer(ProcOp::ReadLink, format!("/proc/{PARENT}/fd/7"), None),
+        ]);
+        let mut t = Tracker::with_io(io, 0);
+        t.add_root(PARENT, 1, vec!["sh".into()]);
+        let at = libc::AT_FDCWD as i64 as u64;
+        let parent_root = format!("/proc/{PARENT}/root/../etc/hosts");
+        let task_fd = format!("/proc/self/task/{PARENT}/fd/9/gshadow");
+        // Opened in this order: (path, fd returned, path reported).
+        let opens = [
+            ("/proc/self/root/etc/sudoers", 3, "/etc/sudoers"),
+            ("/proc//thread-self/./root/etc/shadow", 3, "/etc/shadow"),
+            (&parent_root, 3, "/etc/hosts"),
+            ("/proc/self/cwd/../.ssh/id_rsa", 3, "/.ssh/id_rsa"),
+            ("/proc/self/cwd/src/main.rs", 3, "/work/src/main.rs"),
+            // Through an fd: a directory the tracker saw opened, then one it asks /proc for.
+            ("/etc", 9, "/etc"),
+            ("/dev/fd/9/passwd", 10, "/etc/passwd"),
+            ("/proc/self/fd/9/group", 10, "/etc/group"),
+            (&task_fd, 10, "/etc/gshadow"),
+            ("/dev/stdin", 11, "/etc/sudoers"),
+            // What the tracker cannot follow, and what is no link, stays as written.
+            ("/proc/self/fd/7/x", 12, "/proc/self/fd/7/x"),
+            ("/proc/self/environ", 12, "/proc/self/environ"),
+            ("/proc/1/root2/x", 12, "/proc/1/root2/x"),
+            ("/dev/null", 12, "/dev/null"),
+        ];
+        for (path, fd, reported) in opens {
+            assert_eq!(opened(&mut t, PARENT, at, path, fd), reported, "{path}");
+        }
+        // A chmod keeps the path it was given (see `resolve_as_written`).
+        let chmod = t.apply(body(
+            PARENT,
+            EventKind::FchmodAt,
+            [at, 0, 0o755, 0, 0, 0],
+            0,
+            "/proc/self/fd/9",
+        ));
+        match chmod.unwrap().data {
+            EventData::Chmod { path, .. } => assert_eq!(path, "/proc/self/fd/9"),
+            other => panic!("{other:?}"),
+        }
+        // Relative to a cwd in /proc.
+        t.apply(body(PARENT, EventKind::Chdir, [0; 6], 0, "/proc"));
+        assert_eq!(
+            opened(&mut t, PARENT, at, "self/root/etc/sudoers", 3),
+            "/etc/sudoers"
+        );
+        // `..` after a link leaves its target, however far that is from /proc.
+        t.apply(body(PARENT, EventKind::Chdir, [0; 6], 0, "/a/b/c/d"));
+        assert_eq!(
+            opened(&mut t, PARENT, at, "/proc/self/cwd/../../../x", 3),
+            "/a/x"
+        );
+        assert_eq!(
+            opened(&mut t, PARENT, at, "../../../../proc/self/cwd/y", 3),
+            "/a/b/c/d/y"
+        );
+        assert_eq!(t.io.mismatches(), 0);
     }
 
     /// Each chdir and fchdir record's cwd epoch comes out with the cwd the tracker resolves

@@ -225,8 +225,15 @@ fn pack_ci_credential_files_read_through_roundabout_paths() {
          cat {d}/repo/.git/hooks/../config > /dev/null"
     );
     let run = vigil_run("pack-ci-creds-roundabout", &[], &["sh", "-c", &cmd]);
-    assert_eq!(run.code, EXIT_FINDING);
+    expect_the_three_credential_reads(&run, &dir);
+}
+
+/// The reads (roundabout, or through magic links) of an SSH key, AWS credentials and a checkout's git config
+/// were each found, under the paths they reach.
+fn expect_the_three_credential_reads(run: &Run, dir: &Path) {
+    assert_eq!(run.code, EXIT_FINDING, "{}", run.stderr);
     let found = by_signature(&run.findings, "VGL-0051");
+    let d = dir.display();
     assert_eq!(
         evidence(&found, "path"),
         [
@@ -236,7 +243,40 @@ fn pack_ci_credential_files_read_through_roundabout_paths() {
         ],
         "{found:#?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The same reads through the kernel's magic links: the reader's root, its cwd and a
+/// directory it holds open (`/dev/fd/N`). The kernel must keep these opens, and signatures see
+/// the files they reach.
+#[test]
+fn pack_ci_credential_files_read_through_magic_links() {
+    if !privileged() {
+        return;
+    }
+    let dir = scratch("pack-ci-creds-magic-setup");
+    secrets(&dir);
+    let d = dir.display();
+    let script = dir.join("through-fd.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import os\ng = os.open('{d}/repo/.git', os.O_RDONLY | os.O_DIRECTORY)\n\
+             os.close(os.open(f'/dev/fd/{{g}}/config', os.O_RDONLY))\n"
+        ),
+    )
+    .unwrap();
+    // /dev/fd is made by udev or an init system, which a test kernel's guest may not have:
+    // the script gets its own /dev with that link.
+    let cmd = format!(
+        "cat /proc/self/root{d}/home/.ssh/id_ed25519 > /dev/null; \
+         cd {d}/home/.aws && cat /proc/self/cwd/credentials > /dev/null; \
+         unshare --mount --propagation private sh -c 'mount -t tmpfs vigil-e2e /dev && \
+         ln -s /proc/self/fd /dev/fd && python3 {}'",
+        script.display()
+    );
+    let run = vigil_run("pack-ci-creds-magic", &[], &["sh", "-c", &cmd]);
+    expect_the_three_credential_reads(&run, &dir);
 }
 
 #[test]

@@ -271,6 +271,36 @@ fn pack_sudoers_cron_rc_and_loader_modification() {
     expect(&run, "VGL-0023", 0);
 }
 
+/// Persistence written through the magic links of /proc: the writer's root and its cwd.
+/// Both reach the files in /etc.
+#[test]
+fn pack_sudoers_and_cron_written_through_magic_links() {
+    if !privileged() {
+        return;
+    }
+    // The crontab exists before the run (this directory is mounted on /etc), so that only
+    // the write through the link is a finding.
+    let etc = scratch("pack-persist-magic-etc");
+    std::fs::write(etc.join("crontab"), "").unwrap();
+    let cmd = format!(
+        "unshare --mount --propagation private sh -c '\
+        mount --bind {} /etc && \
+        echo \"runner ALL=(ALL) NOPASSWD: ALL\" > /proc/self/root/etc/sudoers && \
+        cd /etc && echo \"* * * * * root /tmp/x\" >> /proc/self/cwd/crontab'",
+        etc.display()
+    );
+    let run = vigil_run("pack-persist-magic", &[], &["sh", "-c", &cmd]);
+    assert_eq!(run.code, EXIT_FINDING, "{}", run.stderr);
+    let sudoers = expect(&run, "VGL-0009", 1)[0];
+    assert_eq!(sudoers["evidence"]["path"], "/etc/sudoers");
+    let crontab = expect(&run, "VGL-0016", 1)[0];
+    assert_eq!(crontab["evidence"]["path"], "/etc/crontab");
+    assert!(std::fs::read_to_string(etc.join("crontab"))
+        .unwrap()
+        .contains("/tmp/x"));
+    let _ = std::fs::remove_dir_all(&etc);
+}
+
 #[test]
 fn pack_disk_mount_attempt() {
     if !privileged() {

@@ -557,6 +557,26 @@ pub fn plain_absolute(path: &[u8]) -> bool {
     bad == 0
 }
 
+/// Whether an absolute path whose first eight bytes (zero-padded) are the little-endian
+/// `first` lies where the kernel's magic links are: under `/proc/` (`/proc/PID/root`, `cwd`
+/// and `fd/N`, also under `task/TID/`), `/dev/fd/` and `/dev/std*`. Such a path may lead
+/// elsewhere than it says (`/proc/self/root/etc/sudoers` is `/etc/sudoers`), so the kernel
+/// never drops it as written and the tracker resolves it.
+pub const fn under_magic_links(first: u64) -> bool {
+    const PROC: u64 = u64::from_le_bytes(*b"/proc/\0\0");
+    const DEV_FD: u64 = u64::from_le_bytes(*b"/dev/fd/");
+    const DEV_STD: u64 = u64::from_le_bytes(*b"/dev/std");
+    first & 0xffff_ffff_ffff == PROC || first == DEV_FD || first == DEV_STD
+}
+
+/// [`under_magic_links`] of a whole path.
+pub fn path_under_magic_links(path: &[u8]) -> bool {
+    let mut first = [0u8; 8];
+    let n = path.len().min(8);
+    first[..n].copy_from_slice(&path[..n]);
+    under_magic_links(u64::from_le_bytes(first))
+}
+
 /// The open filter (`OPEN_FILTER`, `OPEN_PREFIXES`, `OPEN_SUFFIXES`): which absolute-path opens
 /// the kernel emits when no loaded signature wants every open. Bit set in `OPEN_FILTER`: opens
 /// that may read (or write) are emitted only when their path matches an entry for reads (or

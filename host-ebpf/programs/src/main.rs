@@ -32,9 +32,9 @@ use aya_ebpf::{
     EbpfContext, Global,
 };
 use vigil_ebpf_common::{
-    byte_matches, open_fd_kept, plain_step, BigStash, ConnectEvent, CwdTail, EventKind,
-    ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent, Header, NamespaceLayout, OpenEvent,
-    PathEvent, PlainCarry, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
+    byte_matches, open_fd_kept, plain_step, under_magic_links, BigStash, ConnectEvent, CwdTail,
+    EventKind, ExecEnvEvent, ExecEvent, ExitEvent, FdLayout, ForkEvent, Header, NamespaceLayout,
+    OpenEvent, PathEvent, PlainCarry, Stash, SyscallBody, SyscallEvent, TracepointLayout, ARGV_LEN,
     BODY_FLAG_PATH0_TRUNCATED, BODY_FLAG_PATH1_TRUNCATED, BPF_ATTR_LEN, CWD_EPOCH_ARG, DATA_LEN,
     DOTS, ENV_NAMES, ENV_VALUE_LEN, EXEC_FLAG_ARGV_TRUNCATED, EXEC_FLAG_ENV_TRUNCATED,
     EXEC_FLAG_EXECVEAT, EXEC_FLAG_PATH_TRUNCATED, EXIT_FLAG_GROUP_DEAD, EXIT_FLAG_HAS_CODE,
@@ -1244,18 +1244,23 @@ unsafe fn open_unwanted(flags: u64, path: *const u8, len: usize, from_cwd: bool)
         return false;
     }
     // Not wanted as written. A relative path was checked plain above; an absolute one with a
-    // `//`, `.` or `..` in it is kept: the tracker resolves it, and it may be wanted then.
+    // `//`, `.` or `..` in it, or under /proc/, /dev/fd/ or /dev/std, is kept: the tracker
+    // resolves it, and it may be wanted then.
     relative || plain_absolute(path, l, (*keys).whole.as_mut_ptr())
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Whether the absolute path of `l` bytes at `path` is plain as the tracker sees it (see
-/// `plain_step`): only then may the open be judged, and dropped, as written. The whole path is
-/// copied to `whole` first, a word at a time being then a plain load.
+/// `plain_step`), and not where magic links are (`under_magic_links`): only then may the
+/// open be judged, and dropped, as written. The whole path is copied to `whole` first, a word
+/// at a time being then a plain load.
 #[inline(always)]
 unsafe fn plain_absolute(path: *const u8, l: usize, whole: *mut u64) -> bool {
     if bpf_probe_read_kernel(whole as *mut c_void, PATH_LEN as u32, path as *const c_void) != 0 {
+        return false;
+    }
+    if under_magic_links(*whole) {
         return false;
     }
     let mut carry = PlainCarry::default();
