@@ -5,8 +5,9 @@
 use std::{
     collections::BTreeMap,
     fs::File,
-    os::fd::AsRawFd,
+    os::{fd::AsRawFd, unix::process::CommandExt},
     path::PathBuf,
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -43,8 +44,9 @@ impl Gate {
     }
 }
 
-/// Every `vigil-detach` process, with how many attachments (BPF links, perf events) it holds.
-fn detachers() -> BTreeMap<u32, usize> {
+/// The `vigil-detach` processes of process group `group`, with how many attachments (BPF
+/// links, perf events) each holds.
+fn detachers(group: u32) -> BTreeMap<u32, usize> {
     let mut found = BTreeMap::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = entry
@@ -58,12 +60,17 @@ fn detachers() -> BTreeMap<u32, usize> {
         if comm.trim_end() != "vigil-detach" {
             continue;
         }
-        // An exited one waits to be reaped by whoever adopted it: it is gone for this test.
+        // After the command's name: state, parent, process group. An exited one waits to be
+        // reaped by whoever adopted it: it is gone for this test.
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        if stat
+        let fields: Vec<&str> = stat
             .rsplit_once(") ")
-            .is_none_or(|(_, state)| state.starts_with('Z'))
-        {
+            .map(|(_, rest)| rest.split(' ').take(3).collect())
+            .unwrap_or_default();
+        let [state, _, pgrp] = fields[..] else {
+            continue;
+        };
+        if state == "Z" || pgrp.parse() != Ok(group) {
             continue;
         }
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
@@ -83,30 +90,43 @@ fn detachers() -> BTreeMap<u32, usize> {
     found
 }
 
+/// `vigil run -- true` as the leader of a process group of its own, whose id it returns. Its
+/// background detacher stays in that group, which tells it apart from the detachers of other
+/// tests' runs: those that ended while this one armed (15 s in the emulated kernel guest) have
+/// spent their patience on it, and close without waiting.
+fn run_in_own_group() -> u32 {
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["run", "--", "true"])
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running vigil");
+    let group = child.id();
+    let out = child.wait_with_output().expect("waiting for vigil");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("--- vigil detach-gate: {}\n{stderr}", out.status);
+    assert!(out.status.success(), "{stderr}");
+    group
+}
+
 #[test]
 fn the_background_detach_waits_while_a_vigil_attaches_then_detaches_everything() {
     if !privileged() {
         return;
     }
-    // Detachers of other tests' runs may be out of patience (see `attach_gate`): only the ones
-    // this run leaves are watched.
-    let older = detachers();
-    let run = vigil_run("detach-gate", &[], &["true"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let group = run_in_own_group();
 
     // Ours has ~100 attachments to close at several per second: it is still at it.
     let gate = Gate::hold();
-    let before: BTreeMap<u32, usize> = detachers()
-        .into_iter()
-        .filter(|(pid, _)| !older.contains_key(pid))
-        .collect();
+    let before = detachers(group);
     assert!(
         before.values().any(|&held| held > 0),
-        "no new vigil-detach process holds attachments after a run: {before:?}"
+        "no vigil-detach process of the run holds attachments: {before:?}"
     );
     // Well within a detacher's patience (10 s in all).
     std::thread::sleep(Duration::from_millis(1000));
-    let during = detachers();
+    let during = detachers(group);
     for (pid, held) in &before {
         assert_eq!(
             during.get(pid),
@@ -118,10 +138,7 @@ fn the_background_detach_waits_while_a_vigil_attaches_then_detaches_everything()
     drop(gate);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let left: Vec<u32> = detachers()
-            .into_keys()
-            .filter(|pid| before.contains_key(pid))
-            .collect();
+        let left: Vec<u32> = detachers(group).into_keys().collect();
         if left.is_empty() {
             break;
         }
