@@ -188,12 +188,12 @@ impl CwdJudge {
         if !dir.ends_with('/') {
             dir.push('/');
         }
-        let dir = dir.as_bytes();
         // A relative path from here may name a magic link (`self/root/...` in /proc,
         // `fd/3/...` or `stdin` in /dev): the tracker follows those, so must the judging.
-        if dir.starts_with(b"/proc/") || dir.starts_with(b"/dev/") {
+        if crate::procfs::from_magic_link_dir(&dir) {
             return None;
         }
+        let dir = dir.as_bytes();
         let blocked = self
             .prefixes
             .iter()

@@ -5,7 +5,7 @@
 //! Every read goes through [`ProcIo`], so a recording can keep each answer and a replay can give
 //! the very same answers back without touching this machine's /proc.
 
-use std::{collections::VecDeque, fs, net::IpAddr};
+use std::{borrow::Cow, collections::VecDeque, fs, net::IpAddr};
 
 use serde::{Deserialize, Serialize};
 
@@ -241,22 +241,54 @@ pub fn cwd(io: &mut ProcIo, pid: u32) -> Option<String> {
 /// `path` joined to the absolute directory `base`, with `.` and `..` resolved lexically
 /// (`path` itself when it is already absolute).
 pub fn join(base: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let full = if path.starts_with('/') {
-        path.to_string()
+    if path.starts_with('/') {
+        walk(path, |_| None)
     } else {
-        format!("{base}/{path}")
-    };
-    for part in full.split('/') {
+        walk(&format!("{base}/{path}"), |_| None)
+    }
+}
+
+/// The absolute `path` taken a component at a time, as the kernel walks it: empty components
+/// and `.` skipped, `..` one back. After each component `link` is asked whether the components
+/// so far name a link; its answer, an absolute path, then takes their place.
+pub fn walk<'a>(path: &'a str, mut link: impl FnMut(&[Cow<'a, str>]) -> Option<String>) -> String {
+    let mut parts: Vec<Cow<'a, str>> = Vec::new();
+    for part in path.split('/') {
         match part {
             "" | "." => {}
             ".." => {
                 parts.pop();
             }
-            p => parts.push(p),
+            part => {
+                parts.push(Cow::Borrowed(part));
+                if let Some(target) = link(&parts) {
+                    parts = target
+                        .split('/')
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Cow::Owned(p.to_string()))
+                        .collect();
+                }
+            }
         }
     }
     absolute(&parts)
+}
+
+/// The directories whose entries can be magic links: `/proc/PID/{root,cwd,fd/N}` and
+/// `/dev/{fd/N,stdin,stdout,stderr}`. (The kernel's open filter keeps a narrower set,
+/// `vigil_ebpf_common::under_magic_links`, for absolute paths it can judge in one compare.)
+const MAGIC_LINK_DIRS: [&str; 2] = ["/proc/", "/dev/"];
+
+/// Whether a relative path from the directory `dir` (absolute, ending in `/`) may name a
+/// magic link.
+pub fn from_magic_link_dir(dir: &str) -> bool {
+    MAGIC_LINK_DIRS.iter().any(|d| dir.starts_with(d))
+}
+
+/// Whether walking `path` may pass a magic link: only through one of those directories,
+/// wherever it appears (`..` may lead out first: `/proc/self/cwd/../../..`).
+pub fn may_cross_magic_links(path: &str) -> bool {
+    MAGIC_LINK_DIRS.iter().any(|d| path.contains(d))
 }
 
 /// The absolute path of the components `parts` (`/` for none).
@@ -527,6 +559,15 @@ mod tests {
         assert_eq!(join("/tmp/w", "../y/./z/"), "/tmp/y/z");
         assert_eq!(join("/tmp", "/etc/passwd"), "/etc/passwd");
         assert_eq!(join("/", ".."), "/");
+        // A link's target takes the place of the components that named it, `..` included.
+        let link = |parts: &[Cow<str>]| {
+            (parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>() == ["a", "l"])
+                .then(|| "/x/y".to_string())
+        };
+        assert_eq!(walk("/a/l/b", link), "/x/y/b");
+        assert_eq!(walk("/a/./l/../c", link), "/x/c");
+        assert_eq!(walk("/a/m/../l", link), "/x/y");
+        assert_eq!(walk("/b/a/l", link), "/b/a/l");
         let io = &mut ProcIo::Live;
         let cwd = std::env::current_dir().unwrap().display().to_string();
         assert_eq!(super::cwd(io, std::process::id()), Some(cwd));
@@ -589,6 +630,14 @@ mod tests {
         ] {
             assert!(!magic(path.as_bytes()), "{path}");
         }
+        // The host's wider view: whatever passes through /proc or /dev is walked, and no cwd
+        // under them gets a tail.
+        assert!(may_cross_magic_links("/tmp/../proc/self/cwd"));
+        assert!(may_cross_magic_links("/a/b/dev/fd/3"));
+        assert!(!may_cross_magic_links("/procs/x/devices/y"));
+        assert!(from_magic_link_dir("/proc/1/"));
+        assert!(from_magic_link_dir("/dev/"));
+        assert!(!from_magic_link_dir("/tmp/proc/"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! paths are resolved against; all /proc reads go through [`ProcIo`] so they can be recorded
 //! and replayed.
 
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use vigil_ebpf_common::{EventKind as K, CWD_EPOCH_ARG};
 
@@ -42,13 +42,6 @@ pub struct Process {
 struct Fd {
     target: FdTarget,
     cloexec: bool,
-}
-
-/// Whether walking `path` may pass a magic link: only through a `proc` or `dev` directory,
-/// wherever `..` leads first (`/proc/self/cwd/../../..` can leave /proc). Others are joined
-/// lexically, without asking for links at each component.
-fn may_cross_magic_links(path: &str) -> bool {
-    path.contains("/proc/") || path.contains("/dev/")
 }
 
 /// A magic link of /proc: a directory entry that leads to a process's root, cwd or open fd.
@@ -917,7 +910,7 @@ impl Tracker {
                 && !vigil_ebpf_common::path_under_magic_links(bytes)
             {
                 path.to_string()
-            } else if links && may_cross_magic_links(path) {
+            } else if links && procfs::may_cross_magic_links(path) {
                 self.walk(pid, path)
             } else {
                 procfs::join("/", path)
@@ -933,7 +926,7 @@ impl Tracker {
         match base {
             Some(base) if base.starts_with('/') => {
                 let full = format!("{base}/{path}");
-                if links && may_cross_magic_links(&full) {
+                if links && procfs::may_cross_magic_links(&full) {
                     self.walk(pid, &full)
                 } else {
                     procfs::join("/", &full)
@@ -950,33 +943,23 @@ impl Tracker {
     /// `/dev/stdin`...) by the file open there. `/proc/self/root/etc/sudoers` is written as
     /// `/etc/sudoers`; a link the tracker cannot follow is left as written.
     fn walk(&mut self, pid: u32, path: &str) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for part in path.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop();
-                }
-                part => {
-                    parts.push(part.to_string());
-                    if let Some(target) = self.magic_link(pid, &parts) {
-                        parts = target
-                            .split('/')
-                            .filter(|p| !p.is_empty())
-                            .map(str::to_string)
-                            .collect();
-                    }
-                }
-            }
-        }
-        procfs::absolute(&parts)
+        procfs::walk(path, |parts| self.magic_link(pid, parts))
     }
 
     /// Where the path of `parts` leads when it is a magic link of /proc, from `pid`'s view.
-    fn magic_link(&mut self, pid: u32, parts: &[String]) -> Option<String> {
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    fn magic_link(&mut self, pid: u32, parts: &[Cow<str>]) -> Option<String> {
+        // The longest is `proc/PID/task/TID/fd/N`.
+        const MOST: usize = 6;
+        if parts.len() > MOST || !matches!(parts.first().map(|p| p.as_ref()), Some("proc" | "dev"))
+        {
+            return None;
+        }
+        let mut names = [""; MOST];
+        for (name, part) in names.iter_mut().zip(parts) {
+            *name = part.as_ref();
+        }
         let fd = |n: &str| n.parse::<i32>().ok();
-        let (owner, link) = match parts.as_slice() {
+        let (owner, link) = match &names[..parts.len()] {
             ["dev", "fd", n] => (pid, MagicLink::Fd(fd(n)?)),
             ["dev", "stdin"] => (pid, MagicLink::Fd(0)),
             ["dev", "stdout"] => (pid, MagicLink::Fd(1)),
