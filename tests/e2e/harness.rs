@@ -196,6 +196,14 @@ pub fn by_signature<'a>(findings: &'a [Value], id: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The `key` evidence of each of `found` ("" where it has none), in order.
+pub fn evidence<'a>(found: &'a [&Value], key: &str) -> Vec<&'a str> {
+    found
+        .iter()
+        .map(|f| f["evidence"][key].as_str().unwrap_or(""))
+        .collect()
+}
+
 /// Whether vigil's "loaded N signature(s): ID, ID..." line lists the default set's VGL-0001
 /// and `id` (the default set grows; the tests only care that both were loaded together).
 pub fn loaded_with_defaults(stderr: &str, id: &str) -> bool {

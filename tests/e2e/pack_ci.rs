@@ -20,13 +20,6 @@ fn severities(found: &[&Value]) -> Vec<String> {
         .collect()
 }
 
-fn evidence<'a>(found: &'a [&Value], key: &str) -> Vec<&'a str> {
-    found
-        .iter()
-        .map(|f| f["evidence"][key].as_str().unwrap_or(""))
-        .collect()
-}
-
 /// The tj-actions pattern: a step reads the runner's environment and memory.
 const READ_PARENT: &str = r#"
 import ctypes, os

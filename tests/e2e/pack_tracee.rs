@@ -301,6 +301,43 @@ fn pack_sudoers_and_cron_written_through_magic_links() {
     let _ = std::fs::remove_dir_all(&etc);
 }
 
+/// Links made into what the signatures watch, so that a later write through them is judged by
+/// a path no signature knows: a symbolic link to /etc (a directory above cron's and sudoers'
+/// files), written through, and a hard link to /etc/crontab. Making the link is what fires;
+/// the write through it stays unseen (the README's known gap).
+#[test]
+fn pack_links_into_watched_files() {
+    if !privileged() {
+        return;
+    }
+    let etc = scratch("pack-links-etc");
+    std::fs::create_dir(etc.join("cron.d")).unwrap();
+    std::fs::write(etc.join("crontab"), "").unwrap();
+    let work = scratch("pack-links-work");
+    let link = work.join("e").display().to_string();
+    let cmd = format!(
+        "unshare --mount --propagation private sh -c '\
+        mount --bind {} /etc && \
+        ln -s /etc {link} && echo \"* * * * * root /tmp/x\" > {link}/cron.d/vigil && \
+        ln /etc/crontab /etc/vigil-hard'",
+        etc.display()
+    );
+    let run = vigil_run("pack-links", &[], &["sh", "-c", &cmd]);
+    assert_eq!(run.code, EXIT_FINDING, "{}", run.stderr);
+    assert!(
+        etc.join("cron.d/vigil").exists(),
+        "the write went through the link"
+    );
+    let cron = expect(&run, "VGL-0016", 2);
+    assert_eq!(evidence(&cron, "leads_to"), ["/etc", "/etc/crontab"]);
+    assert_eq!(evidence(&cron, "path"), [link.as_str(), "/etc/vigil-hard"]);
+    let sudoers = expect(&run, "VGL-0009", 1)[0];
+    assert_eq!(sudoers["evidence"]["leads_to"], "/etc");
+    assert_eq!(sudoers["evidence"]["path"], link.as_str());
+    let _ = std::fs::remove_dir_all(&etc);
+    let _ = std::fs::remove_dir_all(&work);
+}
+
 #[test]
 fn pack_disk_mount_attempt() {
     if !privileged() {

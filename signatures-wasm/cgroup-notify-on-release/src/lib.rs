@@ -17,7 +17,7 @@ impl Rule for CgroupNotifyOnRelease {
         Metadata {
             id: "VGL-0021".into(),
             name: "Cgroup notify_on_release modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description:
                 "A cgroup notify_on_release file was changed, arming the cgroup's release_agent."
                     .into(),
@@ -42,6 +42,7 @@ impl Rule for CgroupNotifyOnRelease {
             event,
             allow,
             |p| vigil_sdk::paths::basename(p) == "notify_on_release",
+            Self::open_interest,
             "cgroup notify_on_release",
         )
     }

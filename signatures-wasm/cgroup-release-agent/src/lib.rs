@@ -17,7 +17,7 @@ impl Rule for CgroupReleaseAgent {
         Metadata {
             id: "VGL-0020".into(),
             name: "Cgroup release_agent modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description:
                 "A cgroup release_agent file was changed: the kernel runs that program as root."
                     .into(),
@@ -42,6 +42,7 @@ impl Rule for CgroupReleaseAgent {
             event,
             allow,
             |p| vigil_sdk::paths::basename(p) == "release_agent",
+            Self::open_interest,
             "cgroup release_agent",
         )
     }

@@ -19,7 +19,7 @@ impl Rule for CorePatternModification {
         Metadata {
             id: "VGL-0011".into(),
             name: "core_pattern modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A process opened /proc/sys/kernel/core_pattern for writing: the \
                           kernel runs a |program given there as root."
                 .into(),
@@ -40,7 +40,13 @@ impl Rule for CorePatternModification {
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
-        file_watch::changes(event, allow, |p| p == CORE_PATTERN, "core_pattern")
+        file_watch::changes(
+            event,
+            allow,
+            |p| p == CORE_PATTERN,
+            Self::open_interest,
+            "core_pattern",
+        )
     }
 }
 

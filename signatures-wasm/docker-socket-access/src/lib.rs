@@ -35,7 +35,7 @@ impl Rule for DockerSocketAccess {
         Metadata {
             id: "VGL-0017".into(),
             name: "Docker socket access".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A process other than the docker CLI connected to the Docker \
                           daemon's socket, or changed it."
                 .into(),
@@ -69,7 +69,13 @@ impl Rule for DockerSocketAccess {
                         .with("fd", fd),
                 ]
             }
-            _ => file_watch::changes(event, allow, is_docker_socket, "the Docker socket"),
+            _ => file_watch::changes(
+                event,
+                allow,
+                is_docker_socket,
+                Self::open_interest,
+                "the Docker socket",
+            ),
         }
     }
 }

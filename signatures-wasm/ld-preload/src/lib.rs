@@ -40,7 +40,7 @@ impl Signature for LdPreload {
         Metadata {
             id: "VGL-0007".into(),
             name: "Library preloading (LD_PRELOAD, /etc/ld.so.preload)".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A program was started with LD_PRELOAD, or /etc/ld.so.preload was \
                           changed: code forced into other programs."
                 .into(),
@@ -62,7 +62,13 @@ impl Signature for LdPreload {
 
     fn on_event(&mut self, event: &Event) -> Vec<Finding> {
         let EventData::Exec { filename, env, .. } = &event.data else {
-            return file_watch::changes(event, &self.allow, |p| p == PRELOAD_FILE, PRELOAD_FILE);
+            return file_watch::changes(
+                event,
+                &self.allow,
+                |p| p == PRELOAD_FILE,
+                || self.open_interest(),
+                PRELOAD_FILE,
+            );
         };
         let Some(&value) = env.get("LD_PRELOAD") else {
             return Vec::new();

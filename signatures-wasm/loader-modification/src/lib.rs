@@ -26,7 +26,7 @@ impl Rule for LoaderModification {
         Metadata {
             id: "VGL-0008".into(),
             name: "Default loader modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "The system's dynamic loader was changed, outside of a package manager."
                 .into(),
             severity: Severity::High,
@@ -44,7 +44,13 @@ impl Rule for LoaderModification {
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         package_manager::unless_installing(
             event,
-            file_watch::changes(event, allow, is_loader, "the dynamic loader"),
+            file_watch::changes(
+                event,
+                allow,
+                is_loader,
+                Self::open_interest,
+                "the dynamic loader",
+            ),
         )
     }
 }
@@ -54,7 +60,10 @@ vigil_sdk::export_signature!(RuleSignature<LoaderModification>);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_sdk::file_watch::testing::assert_reports_changes;
+    use vigil_sdk::{
+        file_watch::testing::{assert_reports_changes, link},
+        testing::Harness,
+    };
 
     #[test]
     fn changes_fire_and_reads_and_other_paths_do_not() {
@@ -71,5 +80,20 @@ mod tests {
                 "/usr/lib/ldscripts/elf_x86_64.x",
             ],
         );
+    }
+
+    #[test]
+    fn links_to_the_loader_directories_fire_and_toolchain_links_do_not() {
+        let mut sig = Harness::<ExportedSignature>::new();
+        for to in ["/lib64", "/usr/lib", "/"] {
+            assert_eq!(sig.feed(&link("/tmp/l", to, true)).len(), 1, "{to}");
+        }
+        for to in [
+            "/usr/lib/jvm/java-17",
+            "/usr/lib/llvm-15/bin/clang",
+            "/usr/bin",
+        ] {
+            assert!(sig.feed(&link("/tmp/l", to, true)).is_empty(), "{to}");
+        }
     }
 }

@@ -40,10 +40,16 @@ impl Rule for ProcMemWrite {
             return Vec::new();
         };
         match proc_paths::other_process_file(event, path, "mem") {
-            Some(target) => file_watch::changes(event, allow, |_| true, "another process's memory")
-                .into_iter()
-                .map(|f| f.with("target_pid", target))
-                .collect(),
+            Some(target) => file_watch::changes(
+                event,
+                allow,
+                |_| true,
+                Self::open_interest,
+                "another process's memory",
+            )
+            .into_iter()
+            .map(|f| f.with("target_pid", target))
+            .collect(),
             None => Vec::new(),
         }
     }

@@ -35,7 +35,7 @@ impl Rule for RcScriptModification {
         Metadata {
             id: "VGL-0015".into(),
             name: "rc script modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A boot-time rc script was changed, or update-rc.d was run, outside \
                           of a package manager."
                 .into(),
@@ -54,7 +54,8 @@ impl Rule for RcScriptModification {
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
-        let mut found = file_watch::changes(event, allow, is_rc_script, "rc script");
+        let mut found =
+            file_watch::changes(event, allow, is_rc_script, Self::open_interest, "rc script");
         found.extend(file_watch::runs(
             event,
             allow,

@@ -35,7 +35,7 @@ impl Rule for ScheduledTaskModification {
         Metadata {
             id: "VGL-0016".into(),
             name: "Scheduled task modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A cron table or at job was changed, or crontab/at/batch was run, \
                           outside of a package manager."
                 .into(),
@@ -52,7 +52,13 @@ impl Rule for ScheduledTaskModification {
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
-        let mut found = file_watch::changes(event, allow, is_schedule, "scheduled task");
+        let mut found = file_watch::changes(
+            event,
+            allow,
+            is_schedule,
+            Self::open_interest,
+            "scheduled task",
+        );
         found.extend(file_watch::runs(
             event,
             allow,

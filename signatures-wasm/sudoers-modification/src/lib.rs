@@ -21,7 +21,7 @@ impl Rule for SudoersModification {
         Metadata {
             id: "VGL-0009".into(),
             name: "Sudoers modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "/etc/sudoers or a file in /etc/sudoers.d was changed, outside of a \
                           package manager."
                 .into(),
@@ -44,7 +44,7 @@ impl Rule for SudoersModification {
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
         package_manager::unless_installing(
             event,
-            file_watch::changes(event, allow, is_sudoers, "sudoers"),
+            file_watch::changes(event, allow, is_sudoers, Self::open_interest, "sudoers"),
         )
     }
 }

@@ -18,7 +18,7 @@ impl Rule for SysrqModification {
         Metadata {
             id: "VGL-0018".into(),
             name: "sysrq modification".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             description: "A process opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for \
                           writing."
                 .into(),
@@ -35,7 +35,13 @@ impl Rule for SysrqModification {
     }
 
     fn judge(allow: &Allowlist, event: &Event) -> Vec<Finding> {
-        file_watch::changes(event, allow, |p| SYSRQ.contains(&p), "sysrq")
+        file_watch::changes(
+            event,
+            allow,
+            |p| SYSRQ.contains(&p),
+            Self::open_interest,
+            "sysrq",
+        )
     }
 }
 
