@@ -183,7 +183,7 @@ impl CwdJudge {
         if !cwd.starts_with('/') {
             return None;
         }
-        // The tracker joins with `.` and `..` resolved (`procfs::join`); so does this.
+        // The tracker joins with `.` and `..` resolved (`procfs::walk`); so does this.
         let mut dir = crate::procfs::join(cwd, ".");
         if !dir.ends_with('/') {
             dir.push('/');

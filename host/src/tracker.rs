@@ -910,10 +910,8 @@ impl Tracker {
                 && !vigil_ebpf_common::path_under_magic_links(bytes)
             {
                 path.to_string()
-            } else if links && procfs::may_cross_magic_links(path) {
-                self.walk(pid, path)
             } else {
-                procfs::join("/", path)
+                self.walk(pid, path, links)
             };
         }
         if path.is_empty() {
@@ -924,26 +922,25 @@ impl Tracker {
             _ => self.cwd_of(pid),
         };
         match base {
-            Some(base) if base.starts_with('/') => {
-                let full = format!("{base}/{path}");
-                if links && procfs::may_cross_magic_links(&full) {
-                    self.walk(pid, &full)
-                } else {
-                    procfs::join("/", &full)
-                }
-            }
+            Some(base) if base.starts_with('/') => self.walk(pid, &format!("{base}/{path}"), links),
             _ => path.to_string(),
         }
     }
 
     /// The absolute `path` walked as the kernel walks it, as far as the tracker can: `.`, `..`
-    /// and repeated slashes resolved lexically, and each magic link of /proc replaced by where
-    /// it leads for the process it names (`self` is `pid`): `/proc/PID/root` by `/` (chroots
-    /// are not followed), `/proc/PID/cwd` by its cwd, `/proc/PID/fd/N` (and `/dev/fd/N`,
-    /// `/dev/stdin`...) by the file open there. `/proc/self/root/etc/sudoers` is written as
-    /// `/etc/sudoers`; a link the tracker cannot follow is left as written.
-    fn walk(&mut self, pid: u32, path: &str) -> String {
-        procfs::walk(path, |parts| self.magic_link(pid, parts))
+    /// and repeated slashes resolved lexically, and, if `links`, each magic link of /proc
+    /// replaced by where it leads for the process it names (`self` is `pid`): `/proc/PID/root`
+    /// by `/` (chroots are not followed), `/proc/PID/cwd` by its cwd, `/proc/PID/fd/N` (and
+    /// `/dev/fd/N`, `/dev/stdin`...) by the file open there. `/proc/self/root/etc/sudoers` is
+    /// written as `/etc/sudoers`; a link the tracker cannot follow is left as written.
+    fn walk(&mut self, pid: u32, path: &str, links: bool) -> String {
+        procfs::walk(path, |parts| {
+            if links {
+                self.magic_link(pid, parts)
+            } else {
+                None
+            }
+        })
     }
 
     /// Where the path of `parts` leads when it is a magic link of /proc, from `pid`'s view.
