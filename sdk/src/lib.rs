@@ -108,19 +108,18 @@ pub fn run_batch<S: Signature>(signature: &mut S, bytes: &[u8]) -> Vec<BatchFind
     let mut out = Vec::new();
     let mut events = vigil_event::batch::read(bytes);
     let mut index = 0u32;
-    while let Some(event) = events.next() {
+    while let Some(event) = events.next_in_place() {
         match event {
             Ok(event) => {
                 out.extend(
                     signature
-                        .on_event(&event)
+                        .on_event(event)
                         .into_iter()
                         .map(|finding| BatchFinding {
                             event: index,
                             finding,
                         }),
                 );
-                events.recycle(event);
             }
             Err(e) => {
                 host::log(

@@ -567,7 +567,7 @@ pub mod open_interest;
 mod wire;
 
 pub mod batch {
-    use super::{wire::Wire, Event, Observed, Process};
+    use super::{wire::Wire, Event, EventData, Observed, Process};
 
     fn config() -> impl bincode::config::Config {
         bincode::config::standard()
@@ -588,12 +588,28 @@ pub mod batch {
     pub fn read(bytes: &[u8]) -> Reader<'_> {
         Reader {
             wire: Wire::new(bytes),
+            current: Observed {
+                event: Event {
+                    timestamp_ns: 0,
+                    pid: 0,
+                    tid: 0,
+                    uid: 0,
+                    gid: 0,
+                    cgroup_id: 0,
+                    mnt_ns: 0,
+                    comm: "",
+                    data: EventData::Exit { code: None },
+                },
+                process: Process::default(),
+            },
         }
     }
 
     /// Iterator over a batch; stops at the first malformed event (after yielding its error).
     pub struct Reader<'a> {
         wire: Wire<'a>,
+        /// The event [`Reader::next_in_place`] reads over.
+        current: Observed<&'a str>,
     }
 
     impl<'a> Reader<'a> {
@@ -602,10 +618,22 @@ pub mod batch {
             self.wire.rest.len()
         }
 
-        /// Hands back an event read from this batch once done with it, so that the next
-        /// events reuse its argv vectors instead of allocating theirs.
-        pub fn recycle(&mut self, seen: Observed<&'a str>) {
-            self.wire.recycle(seen);
+        /// The next event, read over the previous one: what a signature's loop over its batch
+        /// uses, as nothing is moved or allocated per event once the argv vectors have grown.
+        /// Stops at the first malformed event, as [`Iterator::next`] does.
+        pub fn next_in_place(
+            &mut self,
+        ) -> Option<Result<&Observed<&'a str>, bincode::error::DecodeError>> {
+            if self.wire.rest.is_empty() {
+                return None;
+            }
+            match self.wire.observed_into(&mut self.current) {
+                Ok(()) => Some(Ok(&self.current)),
+                Err(e) => {
+                    self.wire.rest = &[];
+                    Some(Err(e))
+                }
+            }
         }
     }
 

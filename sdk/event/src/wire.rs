@@ -9,7 +9,8 @@
 //! nearly all of a signature's time, and in WebAssembly the generic path costs a call per
 //! string and per integer, a general UTF-8 validation per string and a fresh argv vector per
 //! event. Here everything inlines into one function per type, strings that are ASCII (nearly
-//! all) are checked in one pass with `is_ascii`, and argv vectors are reused across a batch.
+//! all) are checked in one pass with `is_ascii`, and a batch's loop reads each event over the
+//! previous one (`Wire::observed_into`): nothing is moved, and argv vectors are reused.
 
 use std::{
     collections::BTreeMap,
@@ -68,17 +69,11 @@ impl<'a> Wire<'a> {
         }
     }
 
-    /// Takes back the argv vectors of an event that is done with, for the next events.
-    pub(crate) fn recycle(&mut self, seen: Observed<&'a str>) {
-        let exec_argv = match seen.event.data {
-            EventData::Exec { argv, .. } => Some(argv),
-            _ => None,
-        };
-        for mut argv in [Some(seen.process.argv), exec_argv].into_iter().flatten() {
-            if self.spare.len() < SPARE_VECTORS && argv.capacity() > 0 {
-                argv.clear();
-                self.spare.push(argv);
-            }
+    /// Keeps an emptied argv vector for the next event that needs one.
+    fn keep(&mut self, mut argv: Vec<&'a str>) {
+        if self.spare.len() < SPARE_VECTORS && argv.capacity() > 0 {
+            argv.clear();
+            self.spare.push(argv);
         }
     }
 
@@ -196,14 +191,20 @@ impl<'a> Wire<'a> {
     }
 
     fn strs(&mut self) -> Result<Vec<&'a str>> {
-        let len = self.len()?;
         let mut out = self.spare.pop().unwrap_or_default();
+        self.strs_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// A list of strings, appended to `out`.
+    fn strs_into(&mut self, out: &mut Vec<&'a str>) -> Result<()> {
+        let len = self.len()?;
         // Each string takes at least its length byte: a huge count cannot reserve much.
         out.reserve(len.min(self.rest.len()));
         for _ in 0..len {
             out.push(self.str()?);
         }
-        Ok(out)
+        Ok(())
     }
 
     fn env(&mut self) -> Result<BTreeMap<&'a str, &'a str>> {
@@ -301,6 +302,35 @@ impl<'a> Wire<'a> {
         })
     }
 
+    /// One event and its process, read over `seen` (which is left part-read on an error): no
+    /// event is built and moved, and the argv vectors `seen` held are reused. In WebAssembly
+    /// the moves of a whole event (~150 bytes of linear memory, copied field by field right
+    /// after being written) cost as much as reading it.
+    pub(crate) fn observed_into(&mut self, seen: &mut Observed<&'a str>) -> Result<()> {
+        let event = &mut seen.event;
+        event.timestamp_ns = self.u64()?;
+        event.pid = self.u32()?;
+        event.tid = self.u32()?;
+        event.uid = self.u32()?;
+        event.gid = self.u32()?;
+        event.cgroup_id = self.u64()?;
+        event.mnt_ns = self.u64()?;
+        event.comm = self.str()?;
+        if let EventData::Exec { argv, .. } = &mut event.data {
+            let argv = std::mem::take(argv);
+            self.keep(argv);
+        }
+        event.data = self.data()?;
+        let process = &mut seen.process;
+        process.pid = self.u32()?;
+        process.ppid = self.u32()?;
+        process.comm = self.str()?;
+        process.exe = self.str()?;
+        process.argv.clear();
+        self.strs_into(&mut process.argv)
+    }
+
+    #[inline(always)]
     fn data(&mut self) -> Result<EventData<&'a str>> {
         use EventData::*;
         const ALLOWED: AllowedEnumVariants = AllowedEnumVariants::Range { min: 0, max: 31 };
@@ -842,11 +872,60 @@ mod tests {
         bincode::borrow_decode_from_slice(bytes, config)
     }
 
-    /// What this module reads from the front of `bytes`.
+    /// What this module reads from the front of `bytes`: whole, and (checked to be the same,
+    /// or the same refusal) in place over an exec whose vectors are reused.
     fn by_hand(bytes: &[u8]) -> Result<(Observed<&str>, usize)> {
         let mut wire = Wire::new(bytes);
-        let seen = wire.observed()?;
-        Ok((seen, bytes.len() - wire.rest.len()))
+        let whole = wire
+            .observed()
+            .map(|seen| (seen, bytes.len() - wire.rest.len()));
+        let mut wire = Wire::new(bytes);
+        let mut slot = Observed {
+            event: Event {
+                data: EventData::Exec {
+                    filename: "/bin/x",
+                    argv: vec!["x", "-y"],
+                    argv_truncated: true,
+                    env: BTreeMap::from([("LD_PRELOAD", "/x.so")]),
+                    interpreter: Some("/bin/sh"),
+                },
+                ..samples_event_header()
+            },
+            process: Process {
+                pid: 9,
+                ppid: 8,
+                comm: "x",
+                exe: "/bin/x",
+                argv: vec!["x", "-z"],
+            },
+        };
+        let in_place = wire
+            .observed_into(&mut slot)
+            .map(|()| bytes.len() - wire.rest.len());
+        match (&whole, in_place) {
+            (Ok((seen, used)), Ok(in_place_used)) => {
+                assert_eq!(&slot, seen);
+                assert_eq!(*used, in_place_used);
+            }
+            (Err(_), Err(_)) => {}
+            (whole, in_place) => panic!("whole {whole:?}, in place {in_place:?}"),
+        }
+        whole
+    }
+
+    /// An event's fields other than its data, for a slot to read over.
+    fn samples_event_header() -> Event<&'static str> {
+        Event {
+            timestamp_ns: 1,
+            pid: 2,
+            tid: 3,
+            uid: 4,
+            gid: 5,
+            cgroup_id: 6,
+            mnt_ns: 7,
+            comm: "slot",
+            data: EventData::Exit { code: None },
+        }
     }
 
     #[test]
@@ -953,15 +1032,14 @@ mod tests {
     }
 
     #[test]
-    fn recycled_argv_vectors_do_not_leak_into_later_events() {
+    fn events_read_in_place_are_the_events_read_whole() {
         let events = samples();
         let bytes = batch_of(&events);
         let mut reader = batch::read(&bytes);
         let mut got = Vec::new();
-        while let Some(seen) = reader.next() {
+        while let Some(seen) = reader.next_in_place() {
             let seen = seen.unwrap();
             got.push((seen.process.argv.clone(), seen.data.clone()));
-            reader.recycle(seen);
         }
         let want: Vec<_> = batch::read(&bytes)
             .map(|seen| {

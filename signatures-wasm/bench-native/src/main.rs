@@ -23,7 +23,8 @@ fn spans(bytes: &[u8]) -> Vec<(Kind, Range<usize>)> {
     out
 }
 
-/// Judges the events of `bytes` the signature selected, as the SDK's exported handler does.
+/// Judges the events of `bytes` the signature selected with the SDK's exported handler's own
+/// loop (`run_batch`).
 /// Like vigil, which picks them out before the call, the selection is made untimed: what is
 /// timed is reading the selected events and the rule, the work the Wasm side times too.
 fn bench<S: Signature>(bytes: &[u8], spans: &[(Kind, Range<usize>)]) {
@@ -35,14 +36,8 @@ fn bench<S: Signature>(bytes: &[u8], spans: &[(Kind, Range<usize>)]) {
         .flat_map(|(_, range)| bytes[range.clone()].iter().copied())
         .collect();
     let events = spans.len() as u64;
-    let mut findings = 0usize;
     let start = Instant::now();
-    let mut reader = vigil_event::batch::read(&selected);
-    while let Some(event) = reader.next() {
-        let event = event.expect("the batch file is malformed");
-        findings += std::hint::black_box(signature.on_event(&event)).len();
-        reader.recycle(event);
-    }
+    let findings = std::hint::black_box(vigil_sdk::run_batch(&mut signature, &selected)).len();
     let secs = start.elapsed().as_secs_f64();
     println!(
         "signature={} native ns_per_event={:.1} findings={findings}",
