@@ -23,21 +23,34 @@ fn spans(bytes: &[u8]) -> Vec<(Kind, Range<usize>)> {
     out
 }
 
-/// Judges the events of `bytes` the signature selected with the SDK's exported handler's own
-/// loop (`run_batch`).
-/// Like vigil, which picks them out before the call, the selection is made untimed: what is
-/// timed is reading the selected events and the rule, the work the Wasm side times too.
+/// Events per batch, as the dispatcher cuts them (`dispatcher::MAX_BATCH` in vigil): the
+/// Wasm side gets one call per batch, with the events of it the signature selected.
+const BATCH: usize = 256;
+
+/// Judges the events of `bytes` the signature selected, batch by batch as the Wasm side gets
+/// them, with the SDK's exported handler's own loop (`run_batch`). Like vigil, which picks them
+/// out before the call, the selection is made untimed: what is timed is reading the selected
+/// events and the rule, the work the Wasm side times too.
 fn bench<S: Signature>(bytes: &[u8], spans: &[(Kind, Range<usize>)]) {
     let metadata = S::metadata();
     let mut signature = S::default();
-    let selected: Vec<u8> = spans
-        .iter()
-        .filter(|(kind, _)| kinds::selects(&metadata, *kind))
-        .flat_map(|(_, range)| bytes[range.clone()].iter().copied())
+    let batches: Vec<Vec<u8>> = spans
+        .chunks(BATCH)
+        .map(|batch| {
+            batch
+                .iter()
+                .filter(|(kind, _)| kinds::selects(&metadata, *kind))
+                .flat_map(|(_, range)| bytes[range.clone()].iter().copied())
+                .collect()
+        })
+        .filter(|selected: &Vec<u8>| !selected.is_empty())
         .collect();
     let events = spans.len() as u64;
+    let mut findings = 0;
     let start = Instant::now();
-    let findings = std::hint::black_box(vigil_sdk::run_batch(&mut signature, &selected)).len();
+    for selected in &batches {
+        findings += std::hint::black_box(vigil_sdk::run_batch(&mut signature, selected)).len();
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "signature={} native ns_per_event={:.1} findings={findings}",
