@@ -95,12 +95,13 @@ fn file_finding(summary: String, path: &str, syscall: &str, result: i64) -> Find
 }
 
 /// Where a link leads: a hard link's target (Vigil resolved it), or a symbolic link's text
-/// resolved against the directory of the link, `.` and `..` taken lexically. `None` for a
-/// relative symbolic link whose own path is not absolute.
+/// resolved against the directory of the link, `.` and `..` taken lexically. `None` when that
+/// cannot be known: a hard link's target Vigil could not make absolute, or a relative
+/// symbolic link whose own path is not absolute.
 pub fn link_destination(path: &str, target: &str, symbolic: bool) -> Option<String> {
-    let joined = if !symbolic || target.starts_with('/') {
+    let joined = if target.starts_with('/') {
         target.to_string()
-    } else if path.starts_with('/') {
+    } else if symbolic && path.starts_with('/') {
         let dir = &path[..path.rfind('/').expect("absolute")];
         format!("{dir}/{target}")
     } else {
@@ -352,6 +353,7 @@ mod tests {
             Some("/etc/target")
         );
         assert_eq!(dest("e", "etc", true), None);
+        assert_eq!(dest("/tmp/h", "etc/target", false), None);
     }
 
     #[test]
