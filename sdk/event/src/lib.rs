@@ -567,7 +567,10 @@ pub mod open_interest;
 mod wire;
 
 pub mod batch {
-    use super::{wire::Wire, Event, EventData, Observed, Process};
+    use super::{
+        wire::{self, Wire},
+        Event, Observed, Process,
+    };
 
     fn config() -> impl bincode::config::Config {
         bincode::config::standard()
@@ -588,20 +591,7 @@ pub mod batch {
     pub fn read(bytes: &[u8]) -> Reader<'_> {
         Reader {
             wire: Wire::new(bytes),
-            current: Observed {
-                event: Event {
-                    timestamp_ns: 0,
-                    pid: 0,
-                    tid: 0,
-                    uid: 0,
-                    gid: 0,
-                    cgroup_id: 0,
-                    mnt_ns: 0,
-                    comm: "",
-                    data: EventData::Exit { code: None },
-                },
-                process: Process::default(),
-            },
+            current: wire::blank(),
         }
     }
 

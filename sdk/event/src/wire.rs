@@ -61,6 +61,24 @@ fn too_wide(marker: u8, ty: IntegerType) -> DecodeError {
     }
 }
 
+/// An event to read over: every field empty, and a kind with nothing to reuse.
+pub(crate) fn blank<'a>() -> Observed<&'a str> {
+    Observed {
+        event: Event {
+            timestamp_ns: 0,
+            pid: 0,
+            tid: 0,
+            uid: 0,
+            gid: 0,
+            cgroup_id: 0,
+            mnt_ns: 0,
+            comm: "",
+            data: EventData::Exit { code: None },
+        },
+        process: Process::default(),
+    }
+}
+
 impl<'a> Wire<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Wire {
@@ -280,26 +298,9 @@ impl<'a> Wire<'a> {
 
     /// One event and its process.
     pub(crate) fn observed(&mut self) -> Result<Observed<&'a str>> {
-        Ok(Observed {
-            event: Event {
-                timestamp_ns: self.u64()?,
-                pid: self.u32()?,
-                tid: self.u32()?,
-                uid: self.u32()?,
-                gid: self.u32()?,
-                cgroup_id: self.u64()?,
-                mnt_ns: self.u64()?,
-                comm: self.str()?,
-                data: self.data()?,
-            },
-            process: Process {
-                pid: self.u32()?,
-                ppid: self.u32()?,
-                comm: self.str()?,
-                exe: self.str()?,
-                argv: self.strs()?,
-            },
-        })
+        let mut seen = blank();
+        self.observed_into(&mut seen)?;
+        Ok(seen)
     }
 
     /// One event and its process, read over `seen` (which is left part-read on an error): no
